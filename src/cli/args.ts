@@ -1,0 +1,30 @@
+import { SubcloneError } from '../core/errors';
+import type { ParsedArgs } from './command';
+
+export function requireModelPath(args: ParsedArgs): string {
+  const file = args.positionals[0];
+  if (!file) throw new SubcloneError('BadArgument', 'missing the model path (an .onnx file)');
+  if (args.positionals.length > 1) throw new SubcloneError('BadArgument', `unexpected argument: ${args.positionals[1]}`);
+  return file;
+}
+
+export function intOption(args: ParsedArgs, name: string): number | undefined {
+  const v = args.values[name];
+  if (v === undefined) return undefined;
+  const n = Number(v);
+  if (typeof v !== 'string' || !Number.isInteger(n)) throw new SubcloneError('BadArgument', `--${name} needs an integer, got ${String(v)}`);
+  return n;
+}
+
+export function numberOption(args: ParsedArgs, name: string): number | undefined {
+  const v = args.values[name];
+  if (v === undefined) return undefined;
+  const n = Number(v);
+  if (typeof v !== 'string' || !Number.isFinite(n)) throw new SubcloneError('BadArgument', `--${name} needs a number, got ${String(v)}`);
+  return n;
+}
+
+export function stringOption(args: ParsedArgs, name: string): string | undefined {
+  const v = args.values[name];
+  return typeof v === 'string' ? v : undefined;
+}

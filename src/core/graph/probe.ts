@@ -1,0 +1,209 @@
+import { create, toBinary } from '@bufbuild/protobuf';
+import * as ort from 'onnxruntime-node';
+import { SubcloneError, errorMessage } from '../errors';
+import { DataType, isFloatType } from '../onnx/dataType';
+import type { OnnxModel } from '../onnx/onnxModel';
+import {
+  AttributeProtoSchema,
+  AttributeType,
+  ModelProtoSchema,
+  NodeProtoSchema,
+  TensorProtoSchema,
+  ValueInfoProtoSchema,
+  type ModelProto,
+  type NodeProto,
+  type TensorProto,
+} from '../onnx/proto';
+import { elementCount, tensorDims } from '../onnx/tensorValues';
+import { valueSpec } from '../onnx/valueInfo';
+
+/** What a probe run saw for one value. */
+export interface ProbedValue {
+  dims: number[];
+  /** ORT type name ('float32', 'int64', …). */
+  type: string;
+  /** The content, for small integer/bool tensors and scalars (shape plumbing, masks' shapes are enough). */
+  values?: number[];
+}
+
+export interface ProbeShape {
+  batch: number;
+  sequence: number;
+  /** Past length for decoders with a KV cache (inputs named past_*). */
+  past: number;
+  /** Image height/width when a 4-D float input has symbolic spatial dims. */
+  image?: number;
+}
+
+export const DEFAULT_PROBE: ProbeShape = { batch: 2, sequence: 7, past: 3 };
+
+/** Above this many elements a float initializer is replaced by ConstantOfShape for the probe. */
+const STRIP_ABOVE = 4096;
+const KEEP_VALUES_UP_TO = 64;
+
+/**
+ * Runs the model once in onnxruntime on synthetic inputs with every intermediate value exposed, and returns the
+ * shape (and small values) of each. This is the "real run" that stands in wherever static shape inference would
+ * need a rule per op. Large float weights are replaced by ConstantOfShape, so the probe's memory stays small
+ * whatever the model's size; shapes and shape plumbing do not depend on weight values.
+ */
+export async function probeModel(model: OnnxModel, shape: ProbeShape = DEFAULT_PROBE, feeds?: Record<string, ort.Tensor>): Promise<Map<string, ProbedValue>> {
+  const probeProto = strippedCopy(model);
+  const g = probeProto.graph!;
+  const exposed = new Set(g.output.map((o) => o.name));
+  for (const node of g.node) {
+    for (const out of node.output) {
+      if (out && !exposed.has(out)) {
+        g.output.push(create(ValueInfoProtoSchema, { name: out }));
+        exposed.add(out);
+      }
+    }
+  }
+  const actualFeeds = feeds ?? syntheticFeeds(model, shape);
+  let session: ort.InferenceSession;
+  try {
+    session = await ort.InferenceSession.create(toBinary(ModelProtoSchema, probeProto), {
+      graphOptimizationLevel: 'disabled',
+      logSeverityLevel: 3,
+    });
+  } catch (e) {
+    throw new SubcloneError('Unsupported', `onnxruntime cannot load this model: ${errorMessage(e)}`, { cause: e });
+  }
+  try {
+    const results = await session.run(actualFeeds);
+    const probed = new Map<string, ProbedValue>();
+    for (const [name, tensor] of Object.entries(results)) probed.set(name, describe(tensor));
+    for (const [name, tensor] of Object.entries(actualFeeds)) probed.set(name, describe(tensor));
+    return probed;
+  } catch (e) {
+    throw new SubcloneError('Runtime', `the probe run failed: ${errorMessage(e)}`, { cause: e });
+  } finally {
+    await session.release();
+  }
+}
+
+function describe(t: ort.Tensor): ProbedValue {
+  const out: ProbedValue = { dims: [...t.dims], type: t.type };
+  if (t.size <= KEEP_VALUES_UP_TO && t.type !== 'string') {
+    out.values = Array.from(t.data as ArrayLike<number | bigint>, (v) => Number(v));
+  }
+  return out;
+}
+
+/** A copy of the model proto with big float initializers turned into ConstantOfShape nodes. */
+function strippedCopy(model: OnnxModel): ModelProto {
+  const src = model.proto;
+  const graph = src.graph!;
+  const kept: TensorProto[] = [];
+  const generated: NodeProto[] = [];
+  for (const t of graph.initializer) {
+    const dims = tensorDims(t);
+    if (isFloatType(t.dataType) && elementCount(dims) > STRIP_ABOVE) {
+      const shapeName = `${t.name}__probe_shape`;
+      kept.push(create(TensorProtoSchema, { name: shapeName, dataType: DataType.INT64, dims: [BigInt(dims.length)], int64Data: dims.map(BigInt) }));
+      const value = create(TensorProtoSchema, { dataType: t.dataType, dims: [1n], rawData: oneValueBytes(t.dataType) });
+      generated.push(
+        create(NodeProtoSchema, {
+          opType: 'ConstantOfShape',
+          input: [shapeName],
+          output: [t.name],
+          name: `${t.name}__probe`,
+          attribute: [create(AttributeProtoSchema, { name: 'value', type: AttributeType.TENSOR, t: value })],
+        }),
+      );
+    } else if (t.dataLocation === 1 /* external */) {
+      kept.push(create(TensorProtoSchema, { ...t, dataLocation: undefined as never, externalData: [], rawData: Uint8Array.from(model.tensorBytes(t)) }));
+    } else {
+      kept.push(t);
+    }
+  }
+  const initNames = new Set(graph.initializer.map((t) => t.name));
+  return create(ModelProtoSchema, {
+    ...src,
+    graph: {
+      ...graph,
+      initializer: kept,
+      node: [...generated, ...graph.node],
+      // Graph inputs that are also initializers (keep_initializers_as_inputs) would make the generated ones inputs.
+      input: graph.input.filter((v) => !initNames.has(v.name) || !generated.some((n) => n.output[0] === v.name)),
+      output: [...graph.output],
+    },
+  });
+}
+
+/** 0.01 in the tensor's float type (small enough to keep activations finite). */
+function oneValueBytes(dataType: number): Uint8Array<ArrayBuffer> {
+  switch (dataType) {
+    case DataType.FLOAT: return new Uint8Array(Float32Array.of(0.01).buffer);
+    case DataType.DOUBLE: return new Uint8Array(Float64Array.of(0.01).buffer);
+    case DataType.FLOAT16: return new Uint8Array(Uint16Array.of(0x211f).buffer);
+    default: return new Uint8Array(Uint16Array.of(0x3c24).buffer); // bfloat16 0.01
+  }
+}
+
+/**
+ * Inputs for a probe run, guessed from the graph inputs' names, types and symbolic dims: token ids (small values,
+ * valid for any vocabulary), masks of ones, zero token types, position ids 0..T-1, random pixels, zero KV caches.
+ */
+export function syntheticFeeds(model: OnnxModel, shape: ProbeShape): Record<string, ort.Tensor> {
+  const initNames = new Set(model.graph.initializer.map((t) => t.name));
+  const feeds: Record<string, ort.Tensor> = {};
+  for (const v of model.graph.input.filter((x) => !initNames.has(x.name))) {
+    const spec = valueSpec(v);
+    if (!spec.shape) throw new SubcloneError('Unsupported', `graph input ${v.name} has no shape; cannot build an input for it`);
+    const name = v.name.toLowerCase();
+    const dims = spec.shape.map((d, axis) => resolveDim(d, axis, name, spec.shape!.length, shape));
+    const n = elementCount(dims);
+    switch (spec.dtype) {
+      case 'int64':
+      case 'int32': {
+        const values = new Array<number>(n);
+        const seq = dims[dims.length - 1] ?? 1;
+        for (let i = 0; i < n; i++) {
+          if (name.includes('mask')) values[i] = 1;
+          else if (name.includes('type')) values[i] = 0;
+          else if (name.includes('position')) values[i] = i % seq;
+          else values[i] = (i * 7 + 1) % 2; // token ids 0/1: valid whatever the vocabulary
+        }
+        feeds[v.name] = spec.dtype === 'int64'
+          ? new ort.Tensor('int64', BigInt64Array.from(values, BigInt), dims)
+          : new ort.Tensor('int32', Int32Array.from(values), dims);
+        break;
+      }
+      case 'bool':
+        feeds[v.name] = new ort.Tensor('bool', new Uint8Array(n).fill(1), dims);
+        break;
+      case 'float32':
+      case 'float16': {
+        const data = new Float32Array(n);
+        if (!name.includes('past')) for (let i = 0; i < n; i++) data[i] = Math.sin(i * 12.9898) * 0.5;
+        feeds[v.name] = spec.dtype === 'float32'
+          ? new ort.Tensor('float32', data, dims)
+          : new ort.Tensor('float16', new Uint16Array(n), dims);
+        break;
+      }
+      default:
+        throw new SubcloneError('Unsupported', `graph input ${v.name} has type ${spec.dtype}; cannot build an input for it`);
+    }
+  }
+  return feeds;
+}
+
+/** A concrete size for one dim of an input: fixed dims stay, symbolic ones are read from their names. */
+function resolveDim(d: number | string | null, axis: number, input: string, rank: number, shape: ProbeShape): number {
+  if (typeof d === 'number' && d > 0) return d;
+  const name = typeof d === 'string' ? d.toLowerCase() : '';
+  if (name.includes('+')) {
+    return name.split('+').reduce((sum, part) => sum + resolveDim(part.trim() === '1' ? 1 : part.trim(), axis, input, rank, shape), 0);
+  }
+  if (/^\d+$/.test(name)) return Number(name);
+  if (name.includes('batch')) return shape.batch;
+  if (name.includes('past')) return shape.past;
+  if (name.includes('height') || name.includes('width')) return shape.image ?? 224;
+  if (name.includes('total') || name.includes('key_value') || name.includes('all')) return shape.past + shape.sequence;
+  if (name) return axis === 0 ? shape.batch : input.includes('past') ? shape.past : shape.sequence;
+  // Unnamed dynamic dims: batch first, then sequence.
+  if (axis === 0) return shape.batch;
+  if (input.includes('past') && rank === 4 && axis === 2) return shape.past;
+  return rank === 4 && axis >= 2 ? shape.image ?? 224 : shape.sequence;
+}

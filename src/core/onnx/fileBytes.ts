@@ -1,0 +1,57 @@
+import * as fs from 'node:fs';
+import { constants as bufferConstants } from 'node:buffer';
+import { SubcloneError, errorMessage } from '../errors';
+
+const CHUNK = 256 * 1024 * 1024;
+
+/**
+ * Reads a whole file into one Buffer. Unlike fs.readFileSync this works past 2 GiB (up to Node's Buffer limit,
+ * 4 GiB on Node 20), reading in chunks.
+ */
+export function readFileBytes(file: string): Buffer {
+  let fd: number;
+  try {
+    fd = fs.openSync(file, 'r');
+  } catch (e) {
+    throw new SubcloneError('MissingData', `cannot open ${file}: ${errorMessage(e)}`, { cause: e });
+  }
+  try {
+    const size = fs.fstatSync(fd).size;
+    if (size > bufferConstants.MAX_LENGTH) {
+      throw new SubcloneError(
+        'BadModel',
+        `${file} is ${formatBytes(size)}, more than one buffer can hold (${formatBytes(bufferConstants.MAX_LENGTH)}); ` +
+          'a single-file ONNX model cannot be this large — export it with external data',
+      );
+    }
+    const buf = Buffer.allocUnsafe(size);
+    readRange(fd, buf, 0, size, file);
+    return buf;
+  } finally {
+    fs.closeSync(fd);
+  }
+}
+
+/** Fills `out` with `out.length` bytes of the open file starting at `position`. */
+export function readRange(fd: number, out: Uint8Array, position: number, length: number, file: string): void {
+  let done = 0;
+  while (done < length) {
+    const n = fs.readSync(fd, out, done, Math.min(CHUNK, length - done), position + done);
+    if (n === 0) {
+      throw new SubcloneError('BadModel', `${file} ended after ${position + done} bytes, expected ${position + length}`);
+    }
+    done += n;
+  }
+}
+
+export function formatBytes(n: number): string {
+  if (n < 1024) return `${n} B`;
+  const units = ['KiB', 'MiB', 'GiB', 'TiB'];
+  let v = n / 1024;
+  let u = 0;
+  while (v >= 1024 && u < units.length - 1) {
+    v /= 1024;
+    u++;
+  }
+  return `${v.toFixed(v < 10 ? 2 : 1)} ${units[u]}`;
+}

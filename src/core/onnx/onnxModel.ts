@@ -1,0 +1,128 @@
+import * as path from 'node:path';
+import { fromBinary } from '@bufbuild/protobuf';
+import { SubcloneError, errorMessage } from '../errors';
+import { DataType, isFloatType } from './dataType';
+import { ExternalFiles, isExternal } from './externalData';
+import { readFileBytes } from './fileBytes';
+import { ModelProtoSchema, type GraphProto, type ModelProto, type TensorProto } from './proto';
+import { checkModelEnvelope } from './sniff';
+import { bytesToFloat32, bytesToNumbers, checkByteLength, typedFieldBytes } from './tensorValues';
+
+export interface LoadOptions {
+  /** Check that every external data file exists and is long enough (default true). */
+  checkExternalData?: boolean;
+}
+
+/**
+ * A decoded ONNX model and the place its weights come from. Initializer bytes are never copied on load: raw_data
+ * fields are views into the file buffer, external data is read by range on demand.
+ */
+export class OnnxModel {
+  private readonly external: ExternalFiles;
+
+  private constructor(
+    readonly proto: ModelProto,
+    /** The file it was read from, if any. */
+    readonly file: string | undefined,
+    /** The folder external data paths are relative to. */
+    readonly baseDir: string,
+  ) {
+    this.external = new ExternalFiles(baseDir);
+  }
+
+  /** Reads and decodes a model file; throws BadModel/MissingData with a message naming the file and the problem. */
+  static load(file: string, options: LoadOptions = {}): OnnxModel {
+    const abs = path.resolve(file);
+    const bytes = readFileBytes(abs);
+    return OnnxModel.decode(bytes, abs, path.dirname(abs), options);
+  }
+
+  /** Decodes model bytes held in memory; external data paths resolve against `baseDir`. */
+  static fromBytes(bytes: Uint8Array, baseDir: string, options: LoadOptions = {}): OnnxModel {
+    return OnnxModel.decode(bytes, undefined, path.resolve(baseDir), options);
+  }
+
+  /** Wraps an already decoded proto (e.g. an edited copy) that shares this model's external data folder. */
+  static fromProto(proto: ModelProto, baseDir: string, file?: string): OnnxModel {
+    return new OnnxModel(proto, file, baseDir);
+  }
+
+  private static decode(bytes: Uint8Array, file: string | undefined, baseDir: string, options: LoadOptions): OnnxModel {
+    const label = file ?? 'model bytes';
+    checkModelEnvelope(bytes, label);
+    let proto: ModelProto;
+    try {
+      proto = fromBinary(ModelProtoSchema, bytes);
+    } catch (e) {
+      throw new SubcloneError('BadModel', `${label} is corrupt: the ONNX protobuf could not be decoded (${errorMessage(e)})`, { cause: e });
+    }
+    if (!proto.graph) throw new SubcloneError('BadModel', `${label} has no graph`);
+    const model = new OnnxModel(proto, file, baseDir);
+    if (options.checkExternalData ?? true) model.checkTensors();
+    return model;
+  }
+
+  get graph(): GraphProto {
+    return this.proto.graph!;
+  }
+
+  /** The opset version imported for a domain ('' is the default ONNX domain), or undefined. */
+  opset(domain = ''): number | undefined {
+    const d = domain === 'ai.onnx' ? '' : domain;
+    const entry = this.proto.opsetImport.find((o) => (o.domain === 'ai.onnx' ? '' : o.domain) === d);
+    return entry ? Number(entry.version) : undefined;
+  }
+
+  /** True when any initializer keeps its bytes in an external file. */
+  get hasExternalData(): boolean {
+    return this.graph.initializer.some(isExternal);
+  }
+
+  /** Validates every initializer's byte length and external data reference, naming the first bad one. */
+  checkTensors(): void {
+    for (const t of this.graph.initializer) {
+      if (isExternal(t)) this.external.check(t);
+      else if (t.dataType !== DataType.STRING) {
+        const bytes = t.rawData.length ? t.rawData : typedFieldBytes(t) ?? new Uint8Array(0);
+        checkByteLength(t, bytes);
+      }
+    }
+  }
+
+  /** A tensor's little-endian bytes: a view of raw_data, a range read of external data, or encoded typed fields. */
+  tensorBytes(t: TensorProto): Uint8Array {
+    if (isExternal(t)) return this.external.read(t);
+    if (t.rawData.length) return t.rawData;
+    return typedFieldBytes(t) ?? new Uint8Array(0);
+  }
+
+  /** Streams a tensor's bytes without loading an external tensor whole. */
+  *tensorChunks(t: TensorProto): Generator<Uint8Array> {
+    if (isExternal(t)) yield* this.external.chunks(t);
+    else yield this.tensorBytes(t);
+  }
+
+  /** Byte length of a tensor's payload without reading it. */
+  tensorByteLength(t: TensorProto): number {
+    if (isExternal(t)) return this.external.check(t);
+    return this.tensorBytes(t).length;
+  }
+
+  /** Float values; float16/bfloat16/float64 are converted, float32 is a zero-copy view where aligned. */
+  float32(t: TensorProto): Float32Array {
+    if (!isFloatType(t.dataType)) {
+      throw new SubcloneError('Unsupported', `initializer ${t.name} is not a float tensor`);
+    }
+    return bytesToFloat32(t.dataType, this.tensorBytes(t), t.name);
+  }
+
+  /** Integer (or float) values as numbers, for shape constants and small tensors. */
+  numbers(t: TensorProto): number[] {
+    return bytesToNumbers(t.dataType, this.tensorBytes(t), t.name);
+  }
+
+  /** Closes external data file handles. */
+  close(): void {
+    this.external.close();
+  }
+}

@@ -1,0 +1,58 @@
+import * as assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { repoRoot } from '../helpers/paths';
+
+function sourceFiles(dir: string): string[] {
+  const abs = path.join(repoRoot, dir);
+  if (!fs.existsSync(abs)) return [];
+  return fs.readdirSync(abs, { recursive: true, encoding: 'utf8' })
+    .filter((f) => /\.tsx?$/.test(f))
+    .map((f) => path.join(abs, f));
+}
+
+function imports(file: string): string[] {
+  const text = fs.readFileSync(file, 'utf8');
+  return [...text.matchAll(/(?:^|\n)\s*(?:import|export)\s[^'"]*?from\s+['"]([^'"]+)['"]|import\(\s*['"]([^'"]+)['"]\s*\)|require\(\s*['"]([^'"]+)['"]\s*\)/g)]
+    .map((m) => m[1] ?? m[2] ?? m[3]);
+}
+
+function layerOf(file: string, spec: string): string {
+  if (!spec.startsWith('.')) return spec;
+  return path.relative(repoRoot, path.resolve(path.dirname(file), spec));
+}
+
+describe('architecture boundaries', () => {
+  it('the core library never imports vscode, the extension, the CLI or the webviews', () => {
+    const bad: string[] = [];
+    for (const file of sourceFiles('src/core')) {
+      for (const spec of imports(file)) {
+        const target = layerOf(file, spec);
+        if (target === 'vscode' || /^(src\/(extension|cli|worker)|webview)\b/.test(target)) bad.push(`${path.relative(repoRoot, file)} imports ${spec}`);
+      }
+    }
+    assert.deepEqual(bad, []);
+  });
+
+  it('webviews import only the shared protocol and their own files', () => {
+    const bad: string[] = [];
+    for (const file of sourceFiles('webview')) {
+      for (const spec of imports(file)) {
+        const target = layerOf(file, spec);
+        const ok = target.startsWith('webview/') || target.startsWith('src/protocol/') || (!spec.startsWith('.') && spec !== 'vscode' && !spec.startsWith('node:'));
+        if (!ok) bad.push(`${path.relative(repoRoot, file)} imports ${spec}`);
+      }
+    }
+    assert.deepEqual(bad, []);
+  });
+
+  it('the protocol folder holds types and pure helpers only', () => {
+    const bad: string[] = [];
+    for (const file of sourceFiles('src/protocol')) {
+      for (const spec of imports(file)) {
+        if (spec === 'vscode' || spec.startsWith('node:') || spec === 'onnxruntime-node') bad.push(`${path.relative(repoRoot, file)} imports ${spec}`);
+      }
+    }
+    assert.deepEqual(bad, []);
+  });
+});

@@ -1,0 +1,2 @@
+// The model overview webview. Filled in by the extension issue.
+export {};
