@@ -133,6 +133,10 @@ export interface FinalMap {
   /** The final hidden state (after the final norm when there is one). */
   hidden: string;
   head: HeadMap | null;
+  /** Layers between the final hidden state and the head (a masked-LM head's dense + activation + norm). */
+  headTransform: { weight: string; bias: string | null; norm: NormInfo | null } | null;
+  /** Further heads on the same hidden state (DeiT's distillation head). */
+  extraHeads: HeadMap[];
   pooler: { weight: string; bias: string | null; output: string } | null;
 }
 
@@ -173,40 +177,66 @@ export interface ParamInfo {
 }
 
 /**
- * A dimension that subcloning can shrink, and every place it is baked in. Unit u of the dimension occupies, on
- * each member axis, positions `offset + u*unitStride + k*innerStride` for k in [0, unitWidth).
+ * What one tensor axis is made of, major to minor: a coupled group's units, a fixed-size factor, a product
+ * (row-major: the last part varies fastest) or a concatenation. Unit u of group g at position k of a product
+ * `{ seq: [{group: g, size: n}, {size: m}] }` sits at u*m + k. Slicing a group keeps the chosen units everywhere
+ * its expression appears.
  */
-export interface CouplingGroup {
-  /** 'D', 'F3' (FFN of block 3), 'H3' (query heads of block 3), 'KV3' (KV groups of block 3). */
-  id: string;
-  kind: 'embedding' | 'ffn' | 'heads' | 'kvGroups';
-  block: number | null;
-  /** Number of units (D neurons, F neurons, heads, KV groups). */
-  size: number;
-  members: AxisMember[];
-  constants: ConstantMember[];
-}
+export type AxisExpr =
+  | { group: string; size: number }
+  | { fixed: number }
+  | { seq: AxisExpr[] }
+  | { cat: AxisExpr[] };
 
+/** An initializer (or Constant node output) axis, or a graph input/output axis, that carries coupled groups. */
 export interface AxisMember {
   tensor: string;
   axis: number;
-  offset: number;
-  unitWidth: number;
-  unitStride: number;
-  innerStride: number;
+  expr: AxisExpr;
+}
+
+/** A polynomial over group sizes: the sum of `coeff * Π size(group)^exp` over its terms. */
+export interface Poly {
+  terms: { coeff: number; factors: Record<string, number> }[];
 }
 
 /**
- * A number baked into a constant that must follow the group's size: element `element` of the constant feeding
- * input `input` of node `node` equals `units * perUnit + plus` (Reshape targets, Split sizes, Expand repeats,
- * Slice bounds).
+ * A number baked into a constant that must follow group sizes: element `element` of the constant feeding input
+ * `input` of node `node` equals `value` evaluated at the groups' sizes (Reshape targets, Split sizes, Expand
+ * shapes, Slice bounds). Clone the constant for this use before editing it: constants are shared.
  */
 export interface ConstantMember {
   node: string;
   input: number;
   element: number;
-  perUnit: number;
-  plus: number;
+  value: Poly;
+}
+
+/** A dimension subcloning can shrink, and every tensor axis and baked constant that carries it. */
+export interface CouplingGroup {
+  /** 'D', 'F3' (FFN of block 3), 'H3' (query heads of block 3), 'KV3' (KV groups of block 3). */
+  id: string;
+  /** For grouped-query attention, 'heads' counts query heads per KV group. */
+  kind: 'embedding' | 'ffn' | 'heads' | 'kvGroups';
+  block: number | null;
+  /** Number of units (D neurons, F neurons, heads, KV groups). */
+  size: number;
+  /** Initializer axes carrying this group (the expression says where its units sit). */
+  members: AxisMember[];
+  /** Graph inputs/outputs whose dims carry this group (their declared shapes change with it). */
+  io: AxisMember[];
+  constants: ConstantMember[];
+}
+
+/**
+ * Sizes the graph itself ties together: it computes a shape from another tensor's shape (a nanoGPT-style
+ * `view(B, T, C)` takes the merged heads width from the residual width), so the two polynomials must stay equal
+ * in any destination shape.
+ */
+export interface ShapeConstraint {
+  left: Poly;
+  right: Poly;
+  node: string;
 }
 
 export interface KvCacheEntry {
@@ -242,6 +272,7 @@ export interface TransformerMap {
   final: FinalMap;
   params: ParamInfo[];
   groups: CouplingGroup[];
+  constraints: ShapeConstraint[];
   kvCache: KvCacheEntry[];
   parameterCounts: ParameterCounts;
   /** Things recognised but not fully supported, in words. */
