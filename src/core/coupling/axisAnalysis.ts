@@ -44,6 +44,7 @@ export class AxisAnalysis {
   dims(value: string): number[] {
     const p = this.probed.get(value);
     if (p) return p.dims;
+    if (this.graph.producer(value)?.opType === 'Identity') return this.dims(this.graph.producer(value)!.input[0]);
     const init = this.graph.constantTensor(value);
     if (init) return tensorDims(init);
     return [];
@@ -97,6 +98,8 @@ export class AxisAnalysis {
       lockAll: (reason) => this.lockAll(node, `${label}: ${reason}`),
     };
     const domain = node.domain === 'ai.onnx' ? '' : node.domain;
+    // A deduplicated weight read through Identity is a copy: its uses stay independent.
+    if (domain === '' && node.opType === 'Identity' && this.graph.initializer(node.input[0])) return;
     const rule = domain === '' ? AXIS_RULES.get(node.opType) : undefined;
     if (rule) {
       rule(ctx);

@@ -1,7 +1,7 @@
 import { create, toBinary } from '@bufbuild/protobuf';
 import * as ort from 'onnxruntime-node';
 import { SubcloneError, errorMessage } from '../errors';
-import { DataType, isFloatType } from '../onnx/dataType';
+import { DataType, isFloatType, ortTypeName } from '../onnx/dataType';
 import type { OnnxModel } from '../onnx/onnxModel';
 import {
   AttributeProtoSchema,
@@ -48,10 +48,11 @@ const KEEP_VALUES_UP_TO = 64;
  * whatever the model's size; shapes and shape plumbing do not depend on weight values.
  */
 export async function probeModel(model: OnnxModel, shape: ProbeShape = DEFAULT_PROBE, feeds?: Record<string, ort.Tensor>): Promise<Map<string, ProbedValue>> {
+  const heavy = weightDerivedShapes(model);
   const probeProto = strippedCopy(model);
   const g = probeProto.graph!;
-  const exposed = new Set(g.output.map((o) => o.name));
-  for (const node of g.node) {
+  const exposed = new Set([...g.output.map((o) => o.name), ...heavy.keys()]);
+  for (const node of model.graph.node) {
     for (const out of node.output) {
       if (out && !exposed.has(out)) {
         g.output.push(create(ValueInfoProtoSchema, { name: out }));
@@ -71,7 +72,7 @@ export async function probeModel(model: OnnxModel, shape: ProbeShape = DEFAULT_P
   }
   try {
     const results = await session.run(actualFeeds);
-    const probed = new Map<string, ProbedValue>();
+    const probed = new Map<string, ProbedValue>(heavy);
     for (const [name, tensor] of Object.entries(results)) probed.set(name, describe(tensor));
     for (const [name, tensor] of Object.entries(actualFeeds)) probed.set(name, describe(tensor));
     return probed;
@@ -88,6 +89,38 @@ function describe(t: ort.Tensor): ProbedValue {
     out.values = Array.from(t.data as ArrayLike<number | bigint>, (v) => Number(v));
   }
   return out;
+}
+
+const LAYOUT_OPS = new Set(['Transpose', 'Cast', 'CastLike', 'Identity']);
+
+/**
+ * Shapes of big weights and of their layout-only transforms (a Transpose of a tied table, a Cast of fp16
+ * weights), computed here rather than copied out of onnxruntime, which would cost the model's size again.
+ */
+function weightDerivedShapes(model: OnnxModel): Map<string, ProbedValue> {
+  const out = new Map<string, ProbedValue>();
+  const big = (t: TensorProto) => isFloatType(t.dataType) && elementCount(tensorDims(t)) > STRIP_ABOVE;
+  for (const t of model.graph.initializer) if (big(t)) out.set(t.name, { dims: tensorDims(t), type: ortTypeOf(t.dataType) });
+  for (const node of model.graph.node) {
+    const src = out.get(node.input[0]);
+    if (!src || !LAYOUT_OPS.has(node.opType) || node.domain) continue;
+    let dims = src.dims;
+    if (node.opType === 'Transpose') {
+      const perm = node.attribute.find((a) => a.name === 'perm')?.ints.map(Number) ?? dims.map((_, i) => dims.length - 1 - i);
+      dims = perm.map((p) => src.dims[p]);
+    }
+    const to = node.opType === 'Cast' ? Number(node.attribute.find((a) => a.name === 'to')?.i ?? 1) : undefined;
+    out.set(node.output[0], { dims, type: to !== undefined ? ortTypeOf(to) : src.type });
+  }
+  return out;
+}
+
+function ortTypeOf(dataType: number): string {
+  try {
+    return ortTypeName(dataType);
+  } catch {
+    return 'unknown';
+  }
 }
 
 /** A copy of the model proto with big float initializers turned into ConstantOfShape nodes. */

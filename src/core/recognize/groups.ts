@@ -3,6 +3,7 @@ import type { Atom } from '../coupling/atoms';
 import { AxisAnalysis } from '../coupling/axisAnalysis';
 import { findShapeConstants } from '../coupling/shapeConstants';
 import { polyGroups } from '../coupling/poly';
+import { isStoredTensor } from '../coupling/storedTensors';
 import type { FoundBlocks } from './blocks';
 import type { RecognizeContext } from './context';
 import type { AxisMember, CouplingGroup, ShapeConstraint, TransformerMap } from './transformerMap';
@@ -55,8 +56,8 @@ export function buildCouplingGroups(ctx: RecognizeContext, map: TransformerMap, 
       });
     }
   };
-  const constantNodes = ctx.graph.nodes.filter((n) => n.opType === 'Constant').map((n) => n.output[0]);
-  collect([...ctx.graph.proto.initializer.map((x) => x.name), ...constantNodes], 'members');
+  const storedNodes = ctx.graph.nodes.filter((n) => isStoredTensor(ctx.graph, n.output[0]) && n.output[0]).map((n) => n.output[0]);
+  collect([...ctx.graph.proto.initializer.map((x) => x.name), ...storedNodes], 'members');
   collect([...map.inputs.map((v) => v.name), ...map.outputs.map((v) => v.name)], 'io');
   const { constants, constraints } = findShapeConstants(ctx.analysis, groupOf);
   for (const c of constants) for (const id of polyGroups(c.value)) byId.get(id)!.constants.push(c);

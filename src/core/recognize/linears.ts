@@ -5,6 +5,7 @@ import { attrInt } from '../graph/attributes';
 import type { NodeProto } from '../onnx/proto';
 import { tensorDims } from '../onnx/tensorValues';
 import type { LinearInfo } from './transformerMap';
+import { isStoredTensor, storedTensor } from '../coupling/storedTensors';
 
 /** A MatMul/Gemm with a stored weight, with the classes of its input and output axes. */
 export interface Linear extends LinearInfo {
@@ -23,7 +24,7 @@ const WEIGHT_PASS_OPS = new Set(['Transpose', 'Cast', 'Identity', 'CastLike']);
 export function weightInitializer(graph: Graph, value: string): string | undefined {
   let v = value;
   for (let i = 0; i < 6; i++) {
-    if (graph.initializer(v) || graph.constantTensor(v)) return v;
+    if (isStoredTensor(graph, v)) return v;
     const p = graph.producer(v);
     if (!p || !WEIGHT_PASS_OPS.has(p.opType)) return undefined;
     v = p.input[0];
@@ -38,7 +39,7 @@ export function findLinears(graph: Graph, analysis: AxisAnalysis): Linear[] {
     if (node.opType !== 'MatMul' && node.opType !== 'Gemm') continue;
     const wIndex = [1, 0].find((i) => {
       const w = weightInitializer(graph, node.input[i]);
-      return w !== undefined && tensorDims(graph.constantTensor(w)!).length === 2;
+      return w !== undefined && tensorDims(storedTensor(graph, w)!).length === 2;
     });
     if (wIndex === undefined) continue;
     const weight = weightInitializer(graph, node.input[wIndex])!;

@@ -1,6 +1,7 @@
 import type { Graph } from '../graph/graph';
 import { isFloatType } from '../onnx/dataType';
 import { elementCount, tensorDims } from '../onnx/tensorValues';
+import { storedCopySource, storedTensor } from '../coupling/storedTensors';
 import type { BlockMap, Component, EmbeddingMap, FinalMap, ParamInfo, ParamRole, ParameterCounts } from './transformerMap';
 
 const COMPONENT: Record<string, Component> = {
@@ -58,16 +59,18 @@ export function describeParams(graph: Graph, embedding: EmbeddingMap, blocks: Bl
   set(final.pooler?.bias, 'pooler.bias');
 
   const params: ParamInfo[] = [];
-  for (const t of graph.proto.initializer) {
+  const copies = graph.nodes.filter((n) => storedCopySource(graph, n.output[0])).map((n) => n.output[0]);
+  for (const name of [...graph.proto.initializer.map((t) => t.name), ...copies]) {
+    const t = storedTensor(graph, name)!;
     if (!isFloatType(t.dataType)) continue;
-    const r = roles.get(t.name) ?? { role: 'other' as ParamRole, block: null };
+    const r = roles.get(name) ?? { role: 'other' as ParamRole, block: null };
     params.push({
-      name: t.name,
+      name,
       role: r.role,
       component: COMPONENT[r.role.split('.')[0]] ?? 'other',
       block: r.block,
       dims: tensorDims(t),
-      tiedTo: tiedCopies.has(t.name) ? embedding.token : null,
+      tiedTo: tiedCopies.has(name) ? embedding.token : null,
     });
   }
   return params;

@@ -3,9 +3,10 @@ import * as path from 'node:path';
 import * as ort from 'onnxruntime-node';
 import { OnnxModel } from '../../../src/core/onnx/onnxModel';
 import { writeModel } from '../../../src/core/onnx/writeModel';
-import { elementSize, ortTypeName } from '../../../src/core/onnx/dataType';
+import { elementSize } from '../../../src/core/onnx/dataType';
 import { tensorDims } from '../../../src/core/onnx/tensorValues';
-import { findAttribute } from '../../../src/core/graph/attributes';
+import { Graph } from '../../../src/core/graph/graph';
+import { ownInitializer } from '../../../src/core/coupling/storedTensors';
 import { UNSET } from '../../../src/core/onnx/proto';
 import { recognize } from '../../../src/core/recognize/recognize';
 import { axisPositions, gatherAxis } from '../../../src/core/coupling/axisPositions';
@@ -46,26 +47,24 @@ function tensorBytes(t: ort.Tensor): Uint8Array {
 function toTensor(like: ort.Tensor, bytes: Uint8Array): ort.Tensor {
   const copy = new Uint8Array(bytes.length);
   copy.set(bytes);
-  const ctor = (like.data as { constructor: new (b: ArrayBuffer) => ArrayBufferView }).constructor;
+  const ctor = (like.data as unknown as { constructor: new (b: ArrayBuffer) => ArrayBufferView }).constructor;
   return new ort.Tensor(like.type as 'float32', new ctor(copy.buffer) as Float32Array, like.dims);
 }
 
 /** Runs the model with the chosen groups' units permuted in every member; outputs are mapped back for comparison. */
 async function runPermuted(fx: Fixture, map: TransformerMap, perms: Map<string, number[]>, dir: string, skip?: string): Promise<Record<string, ort.Tensor>> {
   const model = OnnxModel.load(fx.model);
+  const graph = new Graph(model);
   const choose = (g: string) => perms.get(g) ?? Array.from({ length: map.groups.find((x) => x.id === g)!.size }, (_, i) => i);
   const groups = new Set(perms.keys());
   for (const m of uniqueMembers(map, groups, 'members')) {
     if (`${m.tensor}@${m.axis}` === skip) continue;
     const positions = axisPositions(m.expr, choose);
-    const init = model.graph.initializer.find((t) => t.name === m.tensor);
-    const node = init ? undefined : model.graph.node.find((n) => n.opType === 'Constant' && n.output[0] === m.tensor);
-    const t = init ?? findAttribute(node!, 'value')!.t!;
+    const t = ownInitializer(graph, m.tensor);
     const permuted = gatherAxis(model.tensorBytes(t), tensorDims(t), elementSize(t.dataType), m.axis, positions);
-    const replacement = { ...t, rawData: permuted as Uint8Array<ArrayBuffer>, dataLocation: UNSET, externalData: [] };
-    if (init) model.graph.initializer[model.graph.initializer.indexOf(init)] = replacement;
-    else findAttribute(node!, 'value')!.t = replacement;
+    graph.replaceInitializer({ ...t, rawData: permuted as Uint8Array<ArrayBuffer>, dataLocation: UNSET, externalData: [] });
   }
+  graph.toposort();
   const file = path.join(dir, `permuted-${Math.random().toString(36).slice(2)}.onnx`);
   writeModel(model, file);
   const feeds: Feeds = fx.feeds();

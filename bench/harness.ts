@@ -1,0 +1,72 @@
+import { spawn } from 'node:child_process';
+import * as path from 'node:path';
+
+/** One line of the benchmark table. */
+export interface BenchRow {
+  /** Which issue/area: 'io', 'recognition', 'importance', 'subclone', 'train'. */
+  group: string;
+  what: string;
+  seconds: number | null;
+  peakRssMiB: number | null;
+  /** The baseline it is compared against, and the ratio's target. */
+  baseline?: string;
+  ratio?: number | null;
+  target?: string;
+  note?: string;
+}
+
+export interface Measured<T> {
+  seconds: number;
+  peakRssMiB: number;
+  value: T;
+}
+
+/**
+ * Runs a bench task in a fresh Node process (so its peak RSS is its own): `bench/tasks/<task>.ts` is executed with
+ * the given arguments and must print one JSON line `{"seconds":…, "value":…}` last. Peak RSS comes from the
+ * child's resource usage.
+ */
+export function runTask<T = unknown>(task: string, args: string[] = []): Promise<Measured<T>> {
+  const script = path.join(__dirname, 'tasks', `${task}.ts`);
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, ['--import', 'tsx', script, ...args], { stdio: ['ignore', 'pipe', 'inherit'] });
+    let out = '';
+    child.stdout.on('data', (d) => (out += d));
+    child.on('close', (code) => {
+      if (code !== 0) return reject(new Error(`bench task ${task} exited with ${code}`));
+      const last = out.trim().split('\n').pop() ?? '';
+      try {
+        const parsed = JSON.parse(last) as { seconds: number; value: T; peakRssMiB: number };
+        resolve(parsed);
+      } catch {
+        reject(new Error(`bench task ${task} printed no result: ${out}`));
+      }
+    });
+  });
+}
+
+/** For use inside a task: times `fn` and prints the result line the harness reads. */
+export async function reportTask<T>(fn: () => Promise<T> | T): Promise<void> {
+  const start = performance.now();
+  const value = await fn();
+  const seconds = (performance.now() - start) / 1000;
+  const peakRssMiB = process.resourceUsage().maxRSS / 1024;
+  process.stdout.write(`${JSON.stringify({ seconds, peakRssMiB, value })}\n`);
+}
+
+export function formatTable(rows: BenchRow[]): string {
+  const header = ['group', 'what', 'seconds', 'peak RSS MiB', 'vs', 'ratio', 'target', 'note'];
+  const cells = rows.map((r) => [
+    r.group,
+    r.what,
+    r.seconds === null ? '-' : r.seconds.toFixed(3),
+    r.peakRssMiB === null ? '-' : r.peakRssMiB.toFixed(0),
+    r.baseline ?? '',
+    r.ratio === undefined || r.ratio === null ? '' : `${r.ratio.toFixed(2)}x`,
+    r.target ?? '',
+    r.note ?? '',
+  ]);
+  const widths = header.map((h, i) => Math.max(h.length, ...cells.map((c) => c[i].length)));
+  const line = (c: string[]) => c.map((x, i) => x.padEnd(widths[i])).join(' | ');
+  return [line(header), widths.map((w) => '-'.repeat(w)).join('-|-'), ...cells.map(line)].join('\n');
+}
