@@ -1,0 +1,110 @@
+import { SubcloneError } from '../../core/errors';
+import { OnnxModel } from '../../core/onnx/onnxModel';
+import { recognize } from '../../core/recognize/recognize';
+import type { TransformerMap } from '../../core/recognize/transformerMap';
+import { parseBlockPolicy } from '../../core/subclone/blockPolicy';
+import { subclone } from '../../core/subclone/subclone';
+import type { SubcloneShape } from '../../core/subclone/shape';
+import type { ProviderPreference } from '../../core/runtime/executionProvider';
+import type { Command, ParsedArgs } from '../command';
+import { formatCount } from '../format';
+import { intOption, requireModelPath, stringOption } from '../args';
+
+export const applyCommand: Command = {
+  name: 'apply',
+  summary: 'subclone a model to a smaller shape and write <model>-subclone-<shape>/ beside it',
+  usage:
+    'subclone apply <model.onnx> --layers l --dim d [--heads h] [--kv-heads k] [--ffn f|f1,f2,…] [--data file|folder | --random] ' +
+    '[--report importance.json] [--blocks loss|magnitude|first|middle|i,j,…] [--no-scale] [--out dir] [--force] [--provider auto|cuda|cpu] [--seed n] [--json]',
+  options: {
+    layers: { type: 'string' },
+    dim: { type: 'string' },
+    heads: { type: 'string' },
+    'kv-heads': { type: 'string' },
+    ffn: { type: 'string' },
+    data: { type: 'string' },
+    random: { type: 'boolean' },
+    report: { type: 'string' },
+    blocks: { type: 'string' },
+    'no-scale': { type: 'boolean' },
+    out: { type: 'string' },
+    force: { type: 'boolean' },
+    provider: { type: 'string' },
+    seed: { type: 'string' },
+    samples: { type: 'string' },
+    json: { type: 'boolean' },
+  },
+  async run(args, ctx) {
+    const file = requireModelPath(args);
+    const model = OnnxModel.load(file);
+    let map: TransformerMap;
+    try {
+      map = await recognize(model, { signal: ctx.signal });
+    } finally {
+      model.close();
+    }
+    const shape = shapeFromArgs(args, map);
+    if (args.values.random && args.values.data) throw new SubcloneError('BadArgument', 'pass either --data or --random, not both');
+    const data = stringOption(args, 'data') ?? (args.values.random ? 'random' : null);
+    if (data === null && !args.values.report) ctx.err('no --data: selecting from weight magnitudes (data-free); the result is not verified on data');
+    if (data === 'random') ctx.err('--random: calibrating on random inputs (an explicit fallback; scores are weaker than with real data)');
+    const provider = (stringOption(args, 'provider') ?? 'auto') as ProviderPreference;
+    if (!['auto', 'cuda', 'cpu'].includes(provider)) throw new SubcloneError('BadArgument', `--provider must be auto, cuda or cpu (got ${provider})`);
+    let last = -1;
+    const result = await subclone(file, {
+      shape,
+      data,
+      ...(args.values.report ? { report: stringOption(args, 'report')! } : {}),
+      ...(args.values.blocks ? { blocks: parseBlockPolicy(stringOption(args, 'blocks')!, map.dims.layers) } : {}),
+      scale: !args.values['no-scale'],
+      ...(args.values.out ? { outDir: stringOption(args, 'out')! } : {}),
+      overwrite: !!args.values.force,
+      provider,
+      seed: intOption(args, 'seed') ?? 0,
+      ...(intOption(args, 'samples') ? { samples: intOption(args, 'samples')! } : {}),
+      signal: ctx.signal,
+      onNotice: (m) => ctx.err(m),
+      onProgress: (f, m) => {
+        const pct = Math.floor(f * 100);
+        if (pct !== last) ctx.err(`[${String(pct).padStart(3)}%] ${m}`);
+        last = pct;
+      },
+    });
+    const p = result.provenance;
+    if (args.values.json) {
+      ctx.out(JSON.stringify({ outDir: result.outDir, modelFile: result.modelFile, ...p }, null, 2));
+      return 0;
+    }
+    ctx.out(`wrote ${result.outDir}`);
+    ctx.out(`  kept blocks [${p.kept.blocks.join(', ')}] of ${map.dims.layers} (${p.blockSelection.policy}${p.blockSelection.method ? `, ${p.blockSelection.candidates.length} candidates ${p.blockSelection.method}` : ''})`);
+    ctx.out(`  kept ${p.kept.embedding.length} of ${map.dims.dModel} embedding neurons; heads ${shape.heads}${shape.kvHeads !== shape.heads ? ` (${shape.kvHeads} KV)` : ''} of ${map.dims.heads}; FFN ${Array.isArray(shape.ffn) ? shape.ffn.join('/') : shape.ffn} of ${Array.isArray(map.dims.ffn) ? map.dims.ffn.join('/') : map.dims.ffn}`);
+    ctx.out(`  parameters ${formatCount(p.parent.parameters)} → ${formatCount(p.parameters)} (${((100 * p.parameters) / p.parent.parameters).toFixed(1)}%)`);
+    ctx.out(`  importance: ${p.importance.calibration.source}${p.importance.calibration.fallback ? ' (fallback: not real data)' : ''}, ${p.importance.calibration.tokens} tokens`);
+    if (p.verification) {
+      const v = p.verification;
+      ctx.out(`  ${v.metric}: parent ${v.parent.toFixed(3)}, subclone ${v.child.toFixed(3)}, random init ${v.randomInit.toFixed(3)} (${v.count} ${v.metric.includes('token') ? 'tokens' : 'positions'})`);
+    } else {
+      ctx.out('  not verified (no calibration data)');
+    }
+    return 0;
+  },
+};
+
+/** The destination shape from the flags; heads follow the width at the parent's head_dim unless given. */
+function shapeFromArgs(args: ParsedArgs, map: TransformerMap): SubcloneShape {
+  const d = map.dims;
+  const layers = intOption(args, 'layers') ?? d.layers;
+  const dModel = intOption(args, 'dim') ?? d.dModel;
+  const heads = intOption(args, 'heads') ?? Math.max(1, Math.round(dModel / d.headDim));
+  const ratio = d.heads / d.kvHeads;
+  const kvHeads = intOption(args, 'kv-heads') ?? (d.kvHeads === d.heads ? heads : Math.max(1, Math.round(heads / ratio)));
+  const parentFfn = Array.isArray(d.ffn) ? Math.max(...d.ffn) : d.ffn;
+  const ffnText = stringOption(args, 'ffn');
+  let ffn: number | number[] = Math.max(1, Math.round((parentFfn * dModel) / d.dModel));
+  if (ffnText) {
+    const parts = ffnText.split(',').map((x) => Number(x.trim()));
+    if (parts.some((x) => !Number.isInteger(x))) throw new SubcloneError('BadArgument', `--ffn needs whole numbers, got "${ffnText}"`);
+    ffn = parts.length === 1 ? parts[0] : parts;
+  }
+  return { layers, dModel, heads, kvHeads, ffn };
+}

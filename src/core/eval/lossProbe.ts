@@ -1,0 +1,135 @@
+import * as ort from 'onnxruntime-node';
+import type { CalibrationSource, Feeds } from '../data/calibrationSource';
+import { SubcloneError, throwIfAborted } from '../errors';
+import { openModelSession } from '../importance/modelSession';
+import type { OnnxModel } from '../onnx/onnxModel';
+import { valueSpec } from '../onnx/valueInfo';
+import type { ProviderPreference } from '../runtime/executionProvider';
+import type { TransformerMap } from '../recognize/transformerMap';
+import { crossEntropy, distillationLossOf, floatOutput } from './modelLoss';
+
+/**
+ * A fixed set of calibration batches and the loss a model of the parent's family gets on them: next-token
+ * cross-entropy for decoders with an LM head; otherwise the distance to the parent's own outputs (KL divergence
+ * of logits, or mean squared error of the final hidden state on the kept embedding neurons).
+ */
+export interface LossProbe {
+  metric: string;
+  batches: number;
+  /** Tokens (or images) scored. */
+  count: number;
+  loss(model: OnnxModel, keptD?: readonly number[], signal?: AbortSignal): Promise<number>;
+}
+
+export interface LossProbeOptions {
+  provider?: ProviderPreference;
+  signal?: AbortSignal;
+  onNotice?: (message: string) => void;
+}
+
+const CAUSAL: ReadonlySet<string> = new Set(['gpt2', 'gpt-neox', 'llama']);
+
+export async function makeLossProbe(parent: OnnxModel, map: TransformerMap, source: CalibrationSource, o: LossProbeOptions = {}): Promise<LossProbe> {
+  const batches: Feeds[] = [];
+  for (let i = 0; i < source.batches; i++) {
+    throwIfAborted(o.signal);
+    batches.push(await source.batch(i));
+  }
+  const sessionOptions = { provider: o.provider ?? 'auto', ...(o.onNotice ? { onNotice: o.onNotice } : {}) };
+  const head = map.final.head;
+  const ids = map.inputs.find((v) => v.dtype.startsWith('int') && /ids|tokens?$/i.test(v.name) && !/type|position/i.test(v.name))?.name;
+  const mask = map.inputs.find((v) => /mask/i.test(v.name))?.name;
+  if (head?.kind === 'lm' && CAUSAL.has(map.family) && ids) {
+    let count = 0;
+    for (const b of batches) count += nextTokenWeights(b, ids, mask).reduce((n, w) => n + w, 0);
+    return {
+      metric: 'next-token cross-entropy (nats/token)',
+      batches: batches.length,
+      count,
+      async loss(model, _keptD, signal) {
+        const { session } = await openModelSession(model, sessionOptions);
+        try {
+          let total = 0;
+          let n = 0;
+          for (const b of batches) {
+            throwIfAborted(signal);
+            const logits = (await session.run(complete(model, b), [head.output]))[head.output];
+            const values = floatOutput(logits);
+            const [rows, seq, vocab] = logits.dims;
+            const tokens = b[ids].data as BigInt64Array | Int32Array;
+            const weights = nextTokenWeights(b, ids, mask);
+            for (let r = 0; r < rows; r++) {
+              for (let t = 0; t + 1 < seq; t++) {
+                if (!weights[r * seq + t]) continue;
+                total += crossEntropy(values, (r * seq + t) * vocab, vocab, Number(tokens[r * seq + t + 1]));
+                n++;
+              }
+            }
+          }
+          return total / (n || 1);
+        } finally {
+          await session.release();
+        }
+      },
+    };
+  }
+  // Distance to the parent: its outputs on the same batches are the reference.
+  const output = head?.output ?? map.final.hidden;
+  const kind = head ? 'kl' : 'mse';
+  const { session } = await openModelSession(parent, sessionOptions);
+  const reference: Float32Array[] = [];
+  let count = 0;
+  try {
+    for (const b of batches) {
+      const out = (await session.run(complete(parent, b), [output]))[output];
+      reference.push(Float32Array.from(floatOutput(out)));
+      count += out.dims.slice(0, -1).reduce((a, c) => a * c, 1);
+    }
+  } finally {
+    await session.release();
+  }
+  return {
+    metric: kind === 'kl' ? 'KL divergence to the parent\'s predictions' : 'mean squared distance to the parent\'s final hidden state (kept neurons)',
+    batches: batches.length,
+    count,
+    async loss(model, keptD, signal) {
+      const { session: s } = await openModelSession(model, sessionOptions);
+      try {
+        let total = 0;
+        for (let k = 0; k < batches.length; k++) {
+          throwIfAborted(signal);
+          const out = (await s.run(complete(model, batches[k]), [output]))[output];
+          total += distillationLossOf(floatOutput(out), out.dims[out.dims.length - 1], reference[k], kind, kind === 'mse' ? keptD : undefined);
+        }
+        return total / batches.length;
+      } finally {
+        await s.release();
+      }
+    },
+  };
+}
+
+/** 1 where position t predicts a real next token (both t and t+1 unmasked), else 0. */
+function nextTokenWeights(b: Feeds, ids: string, mask: string | undefined): Uint8Array {
+  const [rows, seq] = b[ids].dims;
+  const m = mask && b[mask] ? (b[mask].data as BigInt64Array | Int32Array) : undefined;
+  const w = new Uint8Array(rows * seq);
+  for (let r = 0; r < rows; r++) {
+    for (let t = 0; t + 1 < seq; t++) w[r * seq + t] = !m || (Number(m[r * seq + t]) && Number(m[r * seq + t + 1])) ? 1 : 0;
+  }
+  return w;
+}
+
+/** Adds empty KV caches (past length 0) for decoders exported with past_key_values. */
+function complete(model: OnnxModel, feeds: Feeds): Feeds {
+  const inits = new Set(model.graph.initializer.map((t) => t.name));
+  const out: Feeds = { ...feeds };
+  const batch = Object.values(feeds)[0]?.dims[0] ?? 1;
+  for (const v of model.graph.input.filter((x) => !inits.has(x.name) && !(x.name in feeds))) {
+    const spec = valueSpec(v);
+    if (!spec.shape || !/past|cache/i.test(v.name)) throw new SubcloneError('BadArgument', `no calibration value for input ${v.name}`);
+    const dims = spec.shape.map((d, i) => (i === 0 ? batch : typeof d === 'number' ? d : 0));
+    out[v.name] = spec.dtype === 'float16' ? new ort.Tensor('float16', new Uint16Array(0), dims) : new ort.Tensor('float32', new Float32Array(0), dims);
+  }
+  return out;
+}

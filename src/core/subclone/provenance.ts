@@ -1,0 +1,42 @@
+import type { CalibrationInfo } from '../importance/report';
+import type { Dims, Family } from '../recognize/transformerMap';
+import type { BlockSearchResult } from './blockSearch';
+import type { SubcloneShape } from './shape';
+import type { ScaledWeight } from './sliceTensors';
+
+/** subclone.json: where the destination came from, what was kept, with which options, and how good it is. */
+export interface Provenance {
+  version: 1;
+  tool: string;
+  createdAt: string;
+  parent: { file: string; sha256: string; family: Family; dims: Dims; parameters: number };
+  shape: SubcloneShape;
+  dims: Dims;
+  parameters: number;
+  kept: {
+    blocks: number[];
+    embedding: number[];
+    ffn: Record<string, number[]>;
+    heads: Record<string, number[]>;
+    kvGroups: Record<string, number[]>;
+  };
+  options: { blockPolicy: string; scale: boolean; data: string | null; seed: number; provider: string };
+  importance: {
+    report: string | null;
+    calibration: CalibrationInfo;
+    /** The global ranking's top neurons and the first/last layers' rank agreement, for a glance. */
+    topNeurons: number[];
+    spearmanFirstLast: number | null;
+  };
+  blockSelection: { policy: string; method: string | null; candidates: BlockSearchResult['candidates']; metric: string | null };
+  scaling: ScaledWeight[];
+  constantEdits: number;
+  verification: {
+    metric: string;
+    parent: number;
+    child: number;
+    randomInit: number;
+    batches: number;
+    count: number;
+  } | null;
+}

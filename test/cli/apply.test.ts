@@ -1,0 +1,101 @@
+import * as assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import * as ort from 'onnxruntime-node';
+import { runCli } from '../helpers/cli';
+import { exampleDir, fixturePath, tempDir } from '../helpers/paths';
+
+/** A private copy of the example parent (subclone writes beside the model). */
+function copyExample(dir: string): string {
+  for (const f of fs.readdirSync(exampleDir)) if (fs.statSync(path.join(exampleDir, f)).isFile()) fs.copyFileSync(path.join(exampleDir, f), path.join(dir, f));
+  return path.join(dir, 'model.onnx');
+}
+
+describe('subclone apply', function () {
+  this.timeout(600_000);
+  let dir: string;
+  let cleanup: () => void;
+  beforeEach(() => ({ dir, cleanup } = tempDir()));
+  afterEach(() => cleanup());
+
+  it('the pretrained parent to 3 layers × 96 (3 heads, FFN 384): a model far better than random init', async () => {
+    const model = copyExample(dir);
+    const r = await runCli(['apply', model, '--layers', '3', '--dim', '96', '--heads', '3', '--ffn', '384', '--data', path.join(dir, 'kjv.txt'), '--json']);
+    assert.equal(r.code, 0, r.stderr);
+    const out = path.join(dir, 'model-subclone-3L-96d-3h-384f');
+    assert.deepEqual(fs.readdirSync(out).sort(), ['config.json', 'model.onnx', 'subclone.json', 'tokenizer.json', 'tokenizer_config.json']);
+    const p = JSON.parse(fs.readFileSync(path.join(out, 'subclone.json'), 'utf8'));
+    assert.equal(p.parent.sha256.length, 64);
+    assert.equal(p.kept.blocks.length, 3);
+    assert.equal(p.kept.blocks[0], 0);
+    assert.equal(p.kept.embedding.length, 96);
+    assert.equal(p.blockSelection.policy, 'loss');
+    assert.equal(p.blockSelection.candidates.length, 10);
+    const v = p.verification;
+    assert.ok(v.parent < v.child && v.child < v.randomInit - 1.5, `parent ${v.parent}, child ${v.child}, random ${v.randomInit}`);
+    const config = JSON.parse(fs.readFileSync(path.join(out, 'config.json'), 'utf8'));
+    assert.deepEqual([config.n_layer, config.n_embd, config.n_head, config.n_inner], [3, 96, 3, 384]);
+    const session = await ort.InferenceSession.create(path.join(out, 'model.onnx'), { logSeverityLevel: 3 });
+    assert.deepEqual(session.inputNames, ['input_ids']);
+    const { logits } = await session.run({ input_ids: new ort.Tensor('int64', BigInt64Array.from([72n, 101n, 32n]), [1, 3]) });
+    assert.deepEqual(logits.dims, [1, 3, 256]);
+    await session.release();
+    // The summary is printed for people too.
+    const again = await runCli(['apply', model, '--layers', '3', '--dim', '96', '--data', path.join(dir, 'kjv.txt'), '--force']);
+    assert.equal(again.code, 0, again.stderr);
+    assert.match(again.stdout, /parameters 2\.74M → 372\.6K/);
+    assert.match(again.stdout, /next-token cross-entropy \(nats\/token\): parent [\d.]+, subclone [\d.]+, random init [\d.]+/);
+  });
+
+  it('data-free selection says so and writes an unverified subclone', async () => {
+    const model = copyExample(dir);
+    const r = await runCli(['apply', model, '--layers', '2', '--dim', '64', '--json']);
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stderr, /data-free/);
+    const p = JSON.parse(r.stdout);
+    assert.equal(p.importance.calibration.source, 'weights');
+    assert.equal(p.importance.calibration.fallback, true);
+    assert.equal(p.verification, null);
+    assert.deepEqual(p.kept.blocks, [0, 1]);
+  });
+
+  it('an impossible shape fails before anything is written, naming the constraint', async () => {
+    const model = copyExample(dir);
+    const before = fs.readdirSync(dir).sort();
+    const r = await runCli(['apply', model, '--layers', '3', '--dim', '96', '--heads', '4']);
+    assert.equal(r.code, 64);
+    assert.match(r.stderr, /impossible target shape: .*d_model must equal heads × head_dim \(32\)/);
+    const big = await runCli(['apply', model, '--layers', '9', '--dim', '96']);
+    assert.equal(big.code, 64);
+    assert.match(big.stderr, /layers 9 is larger than the parent's 6/);
+    assert.deepEqual(fs.readdirSync(dir).sort(), before);
+  });
+
+  it('never overwrites an existing subclone unless forced', async () => {
+    const model = copyExample(dir);
+    const out = path.join(dir, 'model-subclone-2L-64d-2h-256f');
+    fs.mkdirSync(out);
+    fs.writeFileSync(path.join(out, 'mine.txt'), 'keep me');
+    const r = await runCli(['apply', model, '--layers', '2', '--dim', '64']);
+    assert.equal(r.code, 1);
+    assert.match(r.stderr, /already exists/);
+    assert.deepEqual(fs.readdirSync(out), ['mine.txt']);
+    const forced = await runCli(['apply', model, '--layers', '2', '--dim', '64', '--force']);
+    assert.equal(forced.code, 0, forced.stderr);
+    assert.ok(!fs.existsSync(path.join(out, 'mine.txt')));
+  });
+
+  it('an interrupted run leaves nothing behind', async () => {
+    const model = copyExample(dir);
+    const before = fs.readdirSync(dir).sort();
+    const r = await runCli(['apply', model, '--layers', '3', '--dim', '96', '--data', path.join(dir, 'kjv.txt')], { signalAfterMs: 2500 });
+    assert.equal(r.code, 130, r.stderr);
+    assert.deepEqual(fs.readdirSync(dir).sort(), before);
+  });
+
+  it('an unsupported model exits 2', async () => {
+    const r = await runCli(['apply', fixturePath('cnn-op17'), '--layers', '1', '--dim', '8']);
+    assert.equal(r.code, 2);
+    assert.match(r.stderr, /not a transformer/);
+  });
+});
