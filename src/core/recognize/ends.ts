@@ -184,7 +184,9 @@ export function recognizeKvCache(ctx: RecognizeContext, blocks: FoundBlock[]): K
   for (const b of blocks) {
     const find = (matmul: NodeProto, operand: number): [string, string] | undefined => {
       const anc = ancestorNodes(g, matmul.input[operand], () => false, ctx.isStatic, 60);
-      const past = pastInputs.find((p) => anc.some((n) => n.input.includes(p.name)));
+      // The cache is concatenated with this step's keys/values; other reads (its length for masks) do not count.
+      const concat = anc.find((n) => n.opType === 'Concat' && pastInputs.some((p) => n.input.includes(p.name)));
+      const past = concat && pastInputs.find((p) => concat.input.includes(p.name));
       if (!past) return undefined;
       const between = anc.flatMap((n) => n.output).find((o) => outputs.has(o));
       return between ? [past.name, between] : undefined;
