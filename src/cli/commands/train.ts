@@ -4,22 +4,23 @@ import type { ProviderPreference } from '../../core/runtime/executionProvider';
 import { curveCsv } from '../../core/train/curveCsv';
 import { formatTrainProgress } from '../../core/train/progressMessage';
 import type { CurvePoint } from '../../core/train/trainLoop';
-import { trainOnText, type TextTrainingRequest } from '../../core/train/trainText';
+import { trainOnData, type TrainingRequest } from '../../core/train/trainOnData';
 import { intOption, numberOption, requireModelPath, stringOption } from '../args';
 import type { Command, ParsedArgs } from '../command';
 
 const USAGE = [
-  'subclone train <model.onnx> --data <text> --steps N [--batch B] [--seq T] [--lr X] [--init random]',
+  'subclone train <model.onnx> --data <text|folder> --steps N [--batch B] [--seq T] [--lr X] [--init random]',
   '    [--eval-every K] [--eval-batches N|all] [--out curve.csv] [--save trained.onnx] [--overwrite]',
   '    [--seed S] [--warmup W] [--min-lr X] [--weight-decay X] [--clip X] [--provider auto|cuda|cpu] [--json]',
   '',
-  'Trains the model on a text file (its last 5% of bytes held out for validation) with AdamW, linear warmup and',
-  'cosine decay; defaults: --batch 16 --seq 128 --lr 1e-3, evaluation after the last step, 8 held-out batches.',
+  'Trains the model on a text file (its last 5% of bytes held out for validation) or, for an image classifier, on',
+  'a folder with one subfolder per class (5% of the images held out), with AdamW, linear warmup and cosine decay;',
+  'defaults: --batch 16 --seq 128 --lr 1e-3, evaluation after the last step, 8 held-out batches.',
 ].join('\n');
 
 export const trainCommand: Command = {
   name: 'train',
-  summary: 'train a model (or a random init of it) on text; write the curve and the trained model',
+  summary: 'train a model (or a random init of it) on text or images; write the curve and the trained model',
   usage: USAGE,
   options: {
     data: { type: 'string' },
@@ -49,7 +50,7 @@ export const trainCommand: Command = {
     const writeCurve = () => out && writeFileAtomic(out, curveCsv(curve), overwrite);
     if (out) assertWritable(out, overwrite); // fail before training, not after
     try {
-      const result = await trainOnText(req, {
+      const result = await trainOnData(req, {
         signal: ctx.signal,
         onNotice: (m) => ctx.err(`note: ${m}`),
         onProgress: (p) => {
@@ -63,7 +64,7 @@ export const trainCommand: Command = {
         ctx.out(JSON.stringify({ ...result, finalTrainLoss: last.trainLoss, finalValLoss: last.valLoss }, null, 2));
       } else {
         ctx.out(`trained ${result.curve.length} steps in ${result.seconds.toFixed(1)} s on ${result.provider} ` +
-          `(${result.trainTokens} training tokens, ${result.tokenizer === 'bytes' ? 'bytes' : 'tokenizer.json'})`);
+          (result.tokenizer === 'images' ? `(${result.trainTokens} images)` : `(${result.trainTokens} training tokens, ${result.tokenizer === 'bytes' ? 'bytes' : 'tokenizer.json'})`));
         ctx.out(`final train loss ${last.trainLoss.toFixed(4)}, validation loss ${last.valLoss?.toFixed(4) ?? '-'}`);
         if (out) ctx.out(`curve: ${out}`);
         if (result.saved) ctx.out(`trained model: ${result.saved}`);
@@ -77,10 +78,10 @@ export const trainCommand: Command = {
   },
 };
 
-function request(args: ParsedArgs): TextTrainingRequest {
+function request(args: ParsedArgs): TrainingRequest {
   const model = requireModelPath(args);
   const data = stringOption(args, 'data');
-  if (!data) throw new SubcloneError('BadArgument', 'missing --data (a text file)');
+  if (!data) throw new SubcloneError('BadArgument', 'missing --data (a text file or an image folder)');
   const steps = intOption(args, 'steps');
   if (steps === undefined) throw new SubcloneError('BadArgument', 'missing --steps N');
   const init = stringOption(args, 'init') ?? 'model';
@@ -88,7 +89,7 @@ function request(args: ParsedArgs): TextTrainingRequest {
   const provider = stringOption(args, 'provider') ?? 'auto';
   if (!['auto', 'cuda', 'cpu'].includes(provider)) throw new SubcloneError('BadArgument', `--provider must be auto, cuda or cpu, got ${provider}`);
   const evalBatches = stringOption(args, 'eval-batches');
-  const req: TextTrainingRequest = {
+  const req: TrainingRequest = {
     model,
     data,
     steps: positive(steps, 'steps'),
