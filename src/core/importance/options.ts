@@ -1,0 +1,57 @@
+import type { CalibrationSource } from '../data/calibrationSource';
+import type { ProviderPreference } from '../runtime/executionProvider';
+
+/** Where the scores come from. */
+export type CalibrationRequest =
+  /** A text file (text models) or a folder of PNG/JPEG images (vision models). */
+  | { kind: 'path'; path: string; split?: 'train' | 'validation' }
+  /** Random inputs: an explicit fallback, flagged in the report. */
+  | { kind: 'random' }
+  /** No run: scores from weight magnitudes, flagged in the report. */
+  | { kind: 'weights' }
+  /** Batches the caller built. */
+  | { kind: 'source'; source: CalibrationSource };
+
+/** Progress of an importance run. Calibration reports `done` 0 once its session is ready, then after every batch. */
+export interface ImportanceProgress {
+  stage: 'data' | 'calibration' | 'weights';
+  /** Units done and total: bytes tokenized, batches run, or tensors read. */
+  done: number;
+  total: number;
+  /** Tokens counted so far (calibration). */
+  tokens: number;
+  message: string;
+}
+
+export interface ImportanceOptions {
+  data: CalibrationRequest;
+  /** Sequences (text) or images; defaults: 64 sequences, 256 images. */
+  samples?: number;
+  /** Sequences or images per batch; default: about 4096 tokens per batch for text, 32 images. */
+  batchSize?: number;
+  /** Tokens per sequence; default: the model's context (1024 when it has none), at most 2048. */
+  sequenceLength?: number;
+  /** The k of the layers' top-k overlap; default: half the embedding width. */
+  topK?: number;
+  provider?: ProviderPreference;
+  /** CPU threads for onnxruntime (default: its choice). */
+  threads?: number;
+  seed?: number;
+  signal?: AbortSignal;
+  onProgress?: (p: ImportanceProgress) => void;
+  onNotice?: (message: string) => void;
+}
+
+/** The defaults, in one place (SPEC §2 default 1). */
+export const IMPORTANCE_DEFAULTS = {
+  textSamples: 64,
+  imageSamples: 256,
+  /** Sequence length for models without a position limit. */
+  unboundedContext: 1024,
+  maxSequence: 2048,
+  batchTokens: 4096,
+  imageBatch: 32,
+  /** Random images' side when the model's input size is not fixed. */
+  randomImageSize: 224,
+  seed: 0,
+} as const;

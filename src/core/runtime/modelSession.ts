@@ -1,0 +1,46 @@
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { toBinary } from '@bufbuild/protobuf';
+import { SubcloneError, errorMessage } from '../errors';
+import { tempSibling } from '../fs/atomicFile';
+import type { OnnxModel } from '../onnx/onnxModel';
+import { ModelProtoSchema } from '../onnx/proto';
+import { writeModel } from '../onnx/writeModel';
+import { openSession, type OpenSession, type SessionOptions } from './ortSession';
+
+/** Above this many weight bytes a model goes to onnxruntime through a file (serialising it would double it in memory). */
+export const IN_MEMORY_LIMIT = 64 * 1024 * 1024;
+
+/**
+ * Opens an onnxruntime session on an in-memory (edited) model, by the cheapest route for its size:
+ * - weights in external data files: the graph alone is written to a hidden temporary file in the model's folder
+ *   (where the external data paths resolve);
+ * - large inline weights: the model is streamed (weights copied straight from their source) to a temporary
+ *   folder, since serialising it in memory would hold it twice;
+ * - small models: serialised in memory.
+ * Temporary files are removed as soon as the session holds the model.
+ */
+export async function openModelSession(model: OnnxModel, options: SessionOptions, inMemoryLimit = IN_MEMORY_LIMIT): Promise<OpenSession> {
+  if (model.hasExternalData) {
+    const file = tempSibling(path.join(model.baseDir, 'importance.onnx'));
+    return withTemporary(file, () => fs.writeFileSync(file, toBinary(ModelProtoSchema, model.proto)), () => openSession(file, options));
+  }
+  const weightBytes = model.graph.initializer.reduce((n, t) => n + model.tensorByteLength(t), 0);
+  if (weightBytes <= inMemoryLimit) return openSession(toBinary(ModelProtoSchema, model.proto), options);
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'subclone-importance-'));
+  return withTemporary(dir, () => writeModel(model, path.join(dir, 'model.onnx')), () => openSession(path.join(dir, 'model.onnx'), options));
+}
+
+async function withTemporary<T>(target: string, write: () => unknown, open: () => Promise<T>): Promise<T> {
+  try {
+    try {
+      write();
+    } catch (e) {
+      throw new SubcloneError('Runtime', `cannot write the instrumented model to ${target}: ${errorMessage(e)}`, { cause: e });
+    }
+    return await open();
+  } finally {
+    fs.rmSync(target, { recursive: true, force: true });
+  }
+}
