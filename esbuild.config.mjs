@@ -35,6 +35,8 @@ const builds = [
     outdir: 'dist/webview',
     logLevel: 'warning',
   },
+  // The extension-host test suite (test/extension), loaded by VS Code as extensionTestsPath. Mocha is bundled in.
+  { ...node, external: ['vscode', 'onnxruntime-node'], entryPoints: { index: 'test/extension/index.ts' }, outdir: 'dist/test', logLevel: 'error' },
 ];
 
 if (watch) {

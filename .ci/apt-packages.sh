@@ -1,5 +1,7 @@
 # Installs the Debian packages the test suite needs, when missing. Sourced by .ci/run.
-APT_PACKAGES=()
+# chromium: the browser the VS Code tests drive (playwright-core); libkrb5-dev: headers for code-server's kerberos
+# addon; ripgrep: seeds @vscode/ripgrep's download cache when code-server installs (.ci/install-code-server.sh).
+APT_PACKAGES=(chromium libkrb5-dev ripgrep)
 
 ensure_apt_packages() {
   local missing=()

@@ -7,6 +7,10 @@ const STAGES = {
   build: ['node', ['esbuild.config.mjs']],
   typecheck: ['npx', ['tsc', '--noEmit', '-p', '.']],
   unit: ['npx', ['mocha']],
+  // The extension-host suite inside code-server (needs .ci/install-code-server.sh and chromium; builds first).
+  vscode: ['bash', ['-c', 'node esbuild.config.mjs && node --import tsx test/extension/runInCodeServer.ts']],
+  // The browser end-to-end test on the packaged .vsix installed in code-server.
+  e2e: ['bash', ['-c', 'npm run -s package && npx mocha --config test/e2e/.mocharc.json']],
 };
 
 const wanted = process.argv.slice(2).length ? process.argv.slice(2) : Object.keys(STAGES);

@@ -5,10 +5,39 @@
  * one handler in src/worker/handlers.ts.
  */
 import type { ModelSummary } from '../core/onnx/modelSummary';
+import type { TransformerMap } from '../core/recognize/transformerMap';
+import type { Provider, ProviderPreference } from '../core/runtime/executionProvider';
+import type { ShapePreset, TargetShape } from './shapes';
+import type { TrainingRequest, TrainingRunResult } from '../core/train/trainOnData';
 
 export interface WorkerMethods {
   /** Reads a model and summarises it. */
   summarize: { params: { file: string }; result: ModelSummary };
+  /**
+   * Reads and recognises a model. `map` is null when the model is not a supported transformer; `unsupported` then
+   * says why in words.
+   */
+  inspect: { params: { file: string }; result: { summary: ModelSummary; map: TransformerMap | null; unsupported: string | null } };
+  /** The destination shapes offered for this model (half depth, half width, half both, about a quarter). */
+  shapePresets: { params: { file: string }; result: ShapePreset[] };
+  /** Checks a destination shape against the model's constraints; `message` says what is wrong when not ok. */
+  validateShape: { params: { file: string; shape: TargetShape }; result: { ok: boolean; message: string | null; parameters: number | null } };
+  /** Computes neuron importance on calibration data (null: data-free) and writes its report (`reportFile`). */
+  importance: { params: { file: string; data: string | null; samples?: number }; result: { reportFile: string; summary: string } };
+  /** Subclones the model to a shape and writes the child folder. */
+  apply: {
+    params: { file: string; shape: TargetShape; data: string | null; outDir?: string; overwrite?: boolean };
+    result: {
+      outDir: string;
+      modelFile: string;
+      parameters: { parent: number; child: number };
+      losses: { parent: number | null; child: number | null; randomInit: number | null } | null;
+    };
+  };
+  /** Trains on a text file or image folder; progress messages are `step=… loss=… lr=… tok/s=… [val=…]` (parseTrainProgress). */
+  train: { params: TrainingRequest; result: TrainingRunResult };
+  /** The execution provider a session would use now for the call's preference, and why not CUDA when not. */
+  executionProvider: { params: Record<string, never>; result: { preference: ProviderPreference; provider: Provider; reason: string | null } };
 }
 
 export type MethodName = keyof WorkerMethods;

@@ -1,0 +1,25 @@
+import type * as vscode from 'vscode';
+import type { ToOverview } from '../protocol/webviewProtocol';
+import type { ModelWorker } from './worker/modelWorker';
+
+/** An error a command showed as a notification. */
+export interface ReportedError {
+  action: string;
+  code: string;
+  message: string;
+}
+
+/**
+ * What `activate` returns (`vscode.extensions.getExtension('subclone.subclone').exports`): a window into the
+ * running extension for its integration tests and for other extensions; nothing here is needed to use it.
+ */
+export interface SubcloneApi {
+  /** The model worker all model work runs in. */
+  worker: ModelWorker;
+  /** The execution-provider status bar item's text, e.g. "$(server-process) ORT: CPU". */
+  providerStatus(): string;
+  /** Fires with every `model` or `loadError` message an overview editor posts to its webview. */
+  onDidPostOverview: vscode.Event<{ uri: vscode.Uri; message: ToOverview }>;
+  /** The errors commands have shown since activation, oldest first. */
+  reportedErrors: readonly ReportedError[];
+}

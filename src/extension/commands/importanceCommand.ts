@@ -1,0 +1,32 @@
+import * as path from 'node:path';
+import * as vscode from 'vscode';
+import type { Result } from '../../protocol/workerProtocol';
+import { resolveModel } from '../modelTarget';
+import type { Services } from '../services';
+import { pickCalibrationData } from '../subclone/calibrationData';
+import { parseActionArgs } from '../subclone/commandArgs';
+import { requireTrust } from '../trust';
+import { withWorkerProgress } from '../withWorkerProgress';
+
+const ACTION = 'Compute Neuron Importance';
+
+/**
+ * "Compute Neuron Importance": choose calibration data (remembered per model, shared with Subclone…), run
+ * `importance` in the worker under a cancellable progress notification, then offer to open the report.
+ */
+export async function importanceCommand(services: Services, uriArg: unknown, optionsArg: unknown): Promise<Result<'importance'> | undefined> {
+  const args = parseActionArgs(optionsArg);
+  const model = await resolveModel(uriArg, ACTION);
+  if (!model || !(await requireTrust(ACTION))) return undefined;
+  const file = model.fsPath;
+  const name = path.basename(file);
+  const data = args.data !== undefined ? { data: args.data } : await pickCalibrationData(services.state, model, `Importance of ${name}`);
+  if (!data) return undefined;
+  const params = { file, data: data.data, ...(args.samples ? { samples: args.samples } : {}) };
+  const result = await withWorkerProgress(`Neuron importance of ${name}`, (options) => services.worker.call('importance', params, options));
+  services.log.info(`importance ${file}: ${result.summary} (report ${result.reportFile})`);
+  void vscode.window.showInformationMessage(`Neuron importance of ${name}: ${result.summary}`, 'Open Report').then(async (choice) => {
+    if (choice) await vscode.commands.executeCommand('vscode.open', vscode.Uri.file(result.reportFile));
+  });
+  return result;
+}

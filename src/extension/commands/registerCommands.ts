@@ -1,0 +1,37 @@
+import * as vscode from 'vscode';
+import { errorMessage, isSubcloneError } from '../../core/errors';
+import type { ReportedError } from '../api';
+import type { ProviderStatus } from '../providerStatus';
+import { reportError } from '../reportError';
+import type { Services } from '../services';
+import { importanceCommand } from './importanceCommand';
+import { overviewCommand } from './overviewCommand';
+import { selectProviderCommand } from './selectProviderCommand';
+import { subcloneCommand } from './subcloneCommand';
+
+/**
+ * Registers the four commands. Each reports its own errors (notification + output channel) and resolves with
+ * its result, or undefined when it failed or the user stopped. Returns the list of reported errors.
+ */
+export function registerCommands(context: vscode.ExtensionContext, services: Services, status: ProviderStatus): readonly ReportedError[] {
+  const reported: ReportedError[] = [];
+  const command = <T>(id: string, action: string, run: (...args: unknown[]) => Promise<T>) =>
+    context.subscriptions.push(
+      vscode.commands.registerCommand(id, async (...args: unknown[]) => {
+        try {
+          return await run(...args);
+        } catch (e) {
+          if (!isSubcloneError(e, 'Cancelled')) reported.push({ action, code: isSubcloneError(e) ? e.code : 'Runtime', message: errorMessage(e) });
+          reportError(services.log, action, e);
+          return undefined;
+        } finally {
+          if (id !== 'subclone.selectExecutionProvider') void status.refresh();
+        }
+      }),
+    );
+  command('subclone.subclone', 'Subclone…', (uri, options) => subcloneCommand(services, uri, options));
+  command('subclone.showOverview', 'Show Model Overview', (uri) => overviewCommand(uri));
+  command('subclone.computeImportance', 'Compute Neuron Importance', (uri, options) => importanceCommand(services, uri, options));
+  command('subclone.selectExecutionProvider', 'Select Execution Provider', (value) => selectProviderCommand(value));
+  return reported;
+}

@@ -1,0 +1,98 @@
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import * as vscode from 'vscode';
+import { errorMessage, isSubcloneError } from '../../core/errors';
+import { isFromOverview, unreachable, type FromOverview, type ToOverview } from '../../protocol/webviewProtocol';
+import { Disposable } from '../dispose';
+import type { Services } from '../services';
+import { overviewData, type Inspection } from './overviewData';
+import { overviewHtml, overviewResourceRoots } from './overviewHtml';
+
+/**
+ * One overview editor: renders a model's structure in its webview. Waits for the webview's `ready`, then reads
+ * the model in the worker (`inspect`, falling back to `summarize` while recognition is unavailable) and posts it;
+ * reads again when the file changes. The buttons run the same commands as the palette.
+ */
+export class OverviewView extends Disposable {
+  private ready = false;
+  private loads = 0;
+  private readonly loadedEmitter = this.register(new vscode.EventEmitter<ToOverview>());
+  /** Fires with each `model` or `loadError` message posted (for tests and the reload watcher). */
+  readonly onDidPost = this.loadedEmitter.event;
+
+  constructor(
+    private readonly uri: vscode.Uri,
+    private readonly panel: vscode.WebviewPanel,
+    private readonly services: Services,
+  ) {
+    super();
+    const webview = panel.webview;
+    webview.options = { enableScripts: true, localResourceRoots: overviewResourceRoots(services.extensionUri) };
+    webview.html = overviewHtml(webview, services.extensionUri);
+    this.register(webview.onDidReceiveMessage((m: unknown) => this.onMessage(m)));
+    const watcher = this.register(vscode.workspace.createFileSystemWatcher(new vscode.RelativePattern(vscode.Uri.file(path.dirname(uri.fsPath)), path.basename(uri.fsPath))));
+    this.register(watcher.onDidChange(() => this.ready && void this.load()));
+    this.register(watcher.onDidCreate(() => this.ready && void this.load()));
+  }
+
+  private onMessage(message: unknown): void {
+    if (!isFromOverview(message)) {
+      this.services.log.warn(`overview: ignored an unknown message ${JSON.stringify(message)}`);
+      return;
+    }
+    this.handle(message);
+  }
+
+  private handle(message: FromOverview): void {
+    switch (message.type) {
+      case 'ready':
+        this.ready = true;
+        void this.load();
+        return;
+      case 'reload':
+        void this.load();
+        return;
+      case 'subclone':
+        void vscode.commands.executeCommand('subclone.subclone', this.uri);
+        return;
+      case 'computeImportance':
+        void vscode.commands.executeCommand('subclone.computeImportance', this.uri);
+        return;
+      default:
+        unreachable(message, 'overview message');
+    }
+  }
+
+  /** Reads the model and posts the overview; a newer load supersedes an older one still running. */
+  private async load(): Promise<void> {
+    const load = ++this.loads;
+    const file = this.uri.fsPath;
+    const fileName = path.basename(file);
+    const post = (m: ToOverview) => {
+      if (load !== this.loads || this.isDisposed) return;
+      void this.panel.webview.postMessage(m);
+      if (m.type !== 'loading') this.loadedEmitter.fire(m);
+    };
+    post({ type: 'loading', fileName });
+    try {
+      const trusted = vscode.workspace.isTrusted;
+      const { summary, inspection } = trusted ? await this.inspect(file) : { summary: await this.services.worker.call('summarize', { file }), inspection: { failed: 'the workspace is not trusted' } };
+      const context = { fileName, path: vscode.workspace.asRelativePath(file), fileBytes: fs.statSync(file).size, trusted };
+      post({ type: 'model', data: overviewData(summary, inspection, context) });
+    } catch (e) {
+      this.services.log.error(`overview of ${file}`, e);
+      post({ type: 'loadError', fileName, code: isSubcloneError(e) ? e.code : 'Runtime', message: errorMessage(e) });
+    }
+  }
+
+  private async inspect(file: string) {
+    try {
+      const { summary, map, unsupported } = await this.services.worker.call('inspect', { file });
+      return { summary, inspection: { map, unsupported } satisfies Inspection };
+    } catch (e) {
+      // A model that cannot be read fails summarize too, with the same error; anything else is recognition's.
+      const summary = await this.services.worker.call('summarize', { file });
+      return { summary, inspection: { failed: errorMessage(e) } satisfies Inspection };
+    }
+  }
+}

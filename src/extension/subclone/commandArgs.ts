@@ -1,0 +1,69 @@
+import { SubcloneError } from '../../core/errors';
+import { TARGET_SHAPE_FIELDS, type ShapePresetId, type TargetShape } from '../../protocol/shapes';
+
+/**
+ * Arguments that let "Subclone…" and "Compute Neuron Importance" run without questions, from a keybinding,
+ * a task or a test: `executeCommand('subclone.subclone', modelUri, { shape: 'half-depth', data: null })`.
+ * A field that is absent is asked for as usual.
+ */
+export interface ActionArgs {
+  /** A preset id or explicit numbers. */
+  shape?: ShapePresetId | TargetShape;
+  /** Calibration data file or folder; null for data-free. */
+  data?: string | null;
+  /** Output folder (default: the engine's `<parent>-subclone-<shape>/` beside the model). */
+  outDir?: string;
+  /** Replace an existing output folder without asking (default: ask). */
+  overwrite?: boolean;
+  /** Calibration samples for importance. */
+  samples?: number;
+}
+
+const PRESET_IDS: readonly ShapePresetId[] = ['half-depth', 'half-width', 'half-both', 'quarter-params'];
+
+/**
+ * Reads the second command argument. VS Code passes the explorer's selection (an array) there when a command
+ * runs from the context menu: that, and no argument, read as "ask for everything".
+ */
+export function parseActionArgs(value: unknown): ActionArgs {
+  if (value === undefined || value === null || Array.isArray(value)) return {};
+  if (typeof value !== 'object') throw new SubcloneError('BadArgument', `command options must be an object, got ${typeof value}`);
+  const v = value as Record<string, unknown>;
+  const args: ActionArgs = {};
+  if (v.shape !== undefined) args.shape = parseShape(v.shape);
+  if (v.data !== undefined) {
+    if (v.data !== null && typeof v.data !== 'string') throw new SubcloneError('BadArgument', 'options.data must be a path or null');
+    args.data = v.data;
+  }
+  if (v.outDir !== undefined) {
+    if (typeof v.outDir !== 'string') throw new SubcloneError('BadArgument', 'options.outDir must be a path');
+    args.outDir = v.outDir;
+  }
+  if (v.overwrite !== undefined) {
+    if (typeof v.overwrite !== 'boolean') throw new SubcloneError('BadArgument', 'options.overwrite must be true or false');
+    args.overwrite = v.overwrite;
+  }
+  if (v.samples !== undefined) {
+    if (!Number.isInteger(v.samples) || (v.samples as number) < 1) throw new SubcloneError('BadArgument', 'options.samples must be a positive whole number');
+    args.samples = v.samples as number;
+  }
+  const unknown = Object.keys(v).filter((k) => !['shape', 'data', 'outDir', 'overwrite', 'samples'].includes(k));
+  if (unknown.length) throw new SubcloneError('BadArgument', `unknown command option(s): ${unknown.join(', ')}`);
+  return args;
+}
+
+function parseShape(value: unknown): ShapePresetId | TargetShape {
+  if (typeof value === 'string') {
+    if ((PRESET_IDS as readonly string[]).includes(value)) return value as ShapePresetId;
+    throw new SubcloneError('BadArgument', `options.shape: unknown preset "${value}"; presets: ${PRESET_IDS.join(', ')}`);
+  }
+  if (typeof value !== 'object' || value === null) throw new SubcloneError('BadArgument', 'options.shape must be a preset id or { layers, dModel, heads, kvHeads, ffn }');
+  const v = value as Record<string, unknown>;
+  const shape = {} as TargetShape;
+  for (const field of TARGET_SHAPE_FIELDS) {
+    const n = v[field];
+    if (!Number.isInteger(n) || (n as number) < 1) throw new SubcloneError('BadArgument', `options.shape.${field} must be a positive whole number`);
+    shape[field] = n as number;
+  }
+  return shape;
+}

@@ -1,0 +1,86 @@
+import * as vscode from 'vscode';
+import { errorMessage } from '../../core/errors';
+import { TARGET_SHAPE_FIELDS, describeShape, formatCount, type TargetShape } from '../../protocol/shapes';
+import type { ParentShape } from './pickShape';
+
+/** The engine's check of a whole shape (validateShape in the worker). */
+export type ShapeValidator = (shape: TargetShape) => Promise<{ ok: boolean; message: string | null; parameters: number | null }>;
+
+const FIELD_WORDS: Record<keyof TargetShape, string> = {
+  layers: 'layers (blocks)',
+  dModel: 'embedding width (d_model)',
+  heads: 'attention heads',
+  kvHeads: 'key/value heads',
+  ffn: 'FFN width',
+};
+
+/**
+ * Asks for each number of a custom shape in turn, starting from `initial`. Each box checks the number, then asks
+ * the engine about the whole shape with it and shows the engine's message (or the parameter count) as you type.
+ * Undefined when dismissed.
+ */
+export async function askCustomShape(fileName: string, initial: TargetShape, parent: ParentShape, validate: ShapeValidator): Promise<TargetShape | undefined> {
+  const shape: TargetShape = { ...initial };
+  for (const [step, field] of TARGET_SHAPE_FIELDS.entries()) {
+    const value = await vscode.window.showInputBox({
+      title: `Subclone ${fileName}: custom shape (${step + 1}/${TARGET_SHAPE_FIELDS.length})`,
+      prompt: `${FIELD_WORDS[field]} — the parent has ${parent.shape[field]}`,
+      value: String(shape[field]),
+      ignoreFocusOut: true,
+      validateInput: (text) => validateField(text, field, shape, parent, validate),
+    });
+    if (value === undefined) return undefined;
+    Object.assign(shape, withField(shape, field, Number(value.trim()), parent));
+  }
+  const verdict = await validate(shape);
+  if (!verdict.ok) {
+    const again = await vscode.window.showErrorMessage(`${describeShape(shape)}: ${verdict.message ?? 'not a valid shape'}`, 'Edit Shape');
+    return again ? askCustomShape(fileName, shape, parent, validate) : undefined;
+  }
+  return shape;
+}
+
+async function validateField(
+  text: string,
+  field: keyof TargetShape,
+  shape: TargetShape,
+  parent: ParentShape,
+  validate: ShapeValidator,
+): Promise<vscode.InputBoxValidationMessage | undefined> {
+  const n = Number(text.trim());
+  if (!/^\d+$/.test(text.trim()) || n < 1) return error('a whole number of at least 1');
+  if (n > parent.shape[field]) return error(`at most ${parent.shape[field]}: subcloning only shrinks the parent`);
+  try {
+    const candidate = withField(shape, field, n, parent);
+    const verdict = await validate(candidate);
+    if (!verdict.ok) return error(verdict.message ?? 'not a valid shape');
+    const params = verdict.parameters === null ? '' : ` · ${formatCount(verdict.parameters)} parameters`;
+    return { message: `${describeShape(candidate)}${params}`, severity: vscode.InputBoxValidationSeverity.Info };
+  } catch (e) {
+    return error(`could not check the shape: ${errorMessage(e)}`);
+  }
+}
+
+/**
+ * The shape with one number changed, and the numbers that follow it moved along, so the shape checked while typing
+ * is one a person would mean. A new width keeps the parent's head_dim (the default heads policy) when it divides:
+ * the heads follow. Changing the heads moves the key/value heads: equal to the heads without grouped-query
+ * attention in the parent, else the largest divisor of the heads not above the current value.
+ */
+export function withField(shape: TargetShape, field: keyof TargetShape, n: number, parent: ParentShape): TargetShape {
+  const next = { ...shape, [field]: n };
+  if (field === 'dModel') {
+    const headDim = parent.shape.dModel / parent.shape.heads;
+    const heads = n / headDim;
+    return Number.isInteger(headDim) && Number.isInteger(heads) && heads >= 1 && heads <= parent.shape.heads ? withField(next, 'heads', heads, parent) : next;
+  }
+  if (field !== 'heads') return next;
+  if (parent.shape.kvHeads === parent.shape.heads) return { ...next, kvHeads: n };
+  let kv = Math.min(shape.kvHeads, n);
+  while (kv > 1 && n % kv !== 0) kv--;
+  return { ...next, kvHeads: Math.max(kv, 1) };
+}
+
+function error(message: string): vscode.InputBoxValidationMessage {
+  return { message, severity: vscode.InputBoxValidationSeverity.Error };
+}

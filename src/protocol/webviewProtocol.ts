@@ -1,0 +1,104 @@
+/**
+ * The messages between the extension host and the model overview webview. Each message has a literal `type`
+ * and belongs to one union per direction; both sides switch on `type` with an exhaustiveness check. The webview
+ * starts with `ready`; the host posts nothing before it.
+ */
+import type { ValueSpec } from '../core/onnx/valueInfo';
+import type { Dims, Family, Flavour, ParameterCounts } from '../core/recognize/transformerMap';
+
+/** A graph input or output (name, element type, dims), as the webview shows it. */
+export type { ValueSpec };
+
+/** What recognition found out, as the overview shows it. */
+export type Recognition =
+  /** A recognised transformer. `unsupported` names a part Subclone cannot handle yet (null: fully supported). */
+  | { status: 'recognized'; family: Family; variant: string | null; dims: Dims; flavour: Flavour; parameterCounts: ParameterCounts; warnings: string[]; unsupported: string | null }
+  /** A readable model that is not a supported transformer; `reason` says why. */
+  | { status: 'unsupported'; reason: string }
+  /** Recognition could not run (not available in this build, or the workspace is untrusted); `reason` says why. */
+  | { status: 'unavailable'; reason: string };
+
+/** Everything the overview renders for one model. */
+export interface OverviewData {
+  /** The file name and its path relative to the workspace (or absolute outside one). */
+  fileName: string;
+  path: string;
+  fileBytes: number;
+  producer: string;
+  irVersion: number;
+  opsets: Record<string, number>;
+  inputs: ValueSpec[];
+  outputs: ValueSpec[];
+  nodes: number;
+  /** Operator counts, most frequent first. */
+  ops: [op: string, count: number][];
+  initializers: number;
+  parameters: number;
+  weightBytes: Record<string, number>;
+  externalData: boolean;
+  recognition: Recognition;
+  /** Whether Subclone… and Compute Neuron Importance can run; when not, `actionsDisabledReason` says why. */
+  actionsEnabled: boolean;
+  actionsDisabledReason: string | null;
+}
+
+// ───────────── host → webview ─────────────
+
+/** The host is reading the model (shown as a progress ring). */
+export interface LoadingMessage {
+  type: 'loading';
+  fileName: string;
+}
+
+/** The model's overview, sent after `ready` and whenever the file changes. */
+export interface ModelMessage {
+  type: 'model';
+  data: OverviewData;
+}
+
+/** The model could not be read at all; `message` says why (code: the SubcloneError code). */
+export interface LoadErrorMessage {
+  type: 'loadError';
+  fileName: string;
+  code: string;
+  message: string;
+}
+
+export type ToOverview = LoadingMessage | ModelMessage | LoadErrorMessage;
+
+// ───────────── webview → host ─────────────
+
+/** The webview's script is running and listening; the host answers with `loading` then `model` or `loadError`. */
+export interface ReadyMessage {
+  type: 'ready';
+}
+
+/** The user pressed "Subclone…". */
+export interface SubcloneRequestMessage {
+  type: 'subclone';
+}
+
+/** The user pressed "Compute Neuron Importance". */
+export interface ImportanceRequestMessage {
+  type: 'computeImportance';
+}
+
+/** The user asked to read the model again. */
+export interface ReloadMessage {
+  type: 'reload';
+}
+
+export type FromOverview = ReadyMessage | SubcloneRequestMessage | ImportanceRequestMessage | ReloadMessage;
+
+/** The `type` of every webview → host message, for validating what arrives from the webview. */
+export const FROM_OVERVIEW_TYPES: readonly FromOverview['type'][] = ['ready', 'subclone', 'computeImportance', 'reload'];
+
+/** Whether a value received from the webview is one of its messages. */
+export function isFromOverview(value: unknown): value is FromOverview {
+  return typeof value === 'object' && value !== null && FROM_OVERVIEW_TYPES.includes((value as { type: FromOverview['type'] }).type);
+}
+
+/** For exhaustive switches: a compile error when a case is missing, a clear error when one arrives at run time. */
+export function unreachable(value: never, what: string): never {
+  throw new Error(`unexpected ${what}: ${JSON.stringify(value)}`);
+}

@@ -1,0 +1,150 @@
+import { formatCount } from '../../src/protocol/shapes';
+import type { OverviewData, Recognition, ValueSpec } from '../../src/protocol/webviewProtocol';
+import { formatBytes, grid, h } from './dom';
+
+/** What the buttons do; main.ts posts the messages. */
+export interface Actions {
+  subclone(): void;
+  computeImportance(): void;
+  reload(): void;
+}
+
+const FAMILY_NAMES: Record<string, string> = { gpt2: 'GPT-2', 'gpt-neox': 'GPT-NeoX', bert: 'BERT', vit: 'ViT', llama: 'LLaMA' };
+
+/** The whole overview for one model. */
+export function renderOverview(data: OverviewData, actions: Actions): HTMLElement {
+  return h('div', { class: 'overview' }, header(data, actions), architecture(data.recognition), parameters(data), io(data), operators(data));
+}
+
+/** While the host reads the model. */
+export function renderLoading(fileName: string): HTMLElement {
+  return h('div', { class: 'loading' }, h('vscode-progress-ring', {}), h('span', {}, `Reading ${fileName}…`));
+}
+
+/** When the model could not be read at all. */
+export function renderLoadError(fileName: string, code: string, message: string, actions: Actions): HTMLElement {
+  const retry = h('vscode-button', { appearance: 'secondary' }, 'Read Again');
+  retry.addEventListener('click', () => actions.reload());
+  return h('div', { class: 'callout error', role: 'alert' }, h('h2', {}, `${fileName} could not be read`), h('p', {}, message), h('p', { class: 'muted' }, `(${code})`), retry);
+}
+
+function header(data: OverviewData, actions: Actions): HTMLElement {
+  const r = data.recognition;
+  const family = r.status === 'recognized' ? h('vscode-tag', { 'data-testid': 'family' }, `${FAMILY_NAMES[r.family] ?? r.family}${r.variant ? ` (${r.variant})` : ''}`) : null;
+  const subclone = button('Subclone…', 'primary', data.actionsEnabled, actions.subclone);
+  const importance = button('Compute Neuron Importance', 'secondary', data.actionsEnabled, actions.computeImportance);
+  const facts = [data.path, formatBytes(data.fileBytes), data.producer || null, `IR ${data.irVersion}`, opsetText(data.opsets), data.externalData ? 'external data' : null].filter(Boolean).join(' · ');
+  return h(
+    'header',
+    {},
+    h('div', { class: 'title' }, h('h1', {}, data.fileName), family),
+    h('p', { class: 'muted' }, facts),
+    h('div', { class: 'actions' }, subclone, importance),
+    data.actionsDisabledReason ? h('p', { class: 'muted', 'data-testid': 'actions-disabled' }, data.actionsDisabledReason) : null,
+  );
+}
+
+function button(label: string, appearance: string, enabled: boolean, onClick: () => void): HTMLElement {
+  const b = h('vscode-button', { appearance });
+  b.textContent = label;
+  if (!enabled) b.setAttribute('disabled', '');
+  b.addEventListener('click', () => enabled && onClick());
+  return b;
+}
+
+function architecture(r: Recognition): HTMLElement {
+  const section = h('section', { id: 'architecture' }, h('h2', {}, 'Architecture'));
+  if (r.status !== 'recognized') {
+    section.append(h('div', { class: `callout ${r.status === 'unsupported' ? 'error' : 'info'}`, 'data-testid': 'recognition' }, r.reason));
+    return section;
+  }
+  const d = r.dims;
+  const ffn = Array.isArray(d.ffn) ? `${Math.min(...d.ffn)}–${Math.max(...d.ffn)}` : String(d.ffn);
+  const dims: [string, string, string][] = [
+    ['layers', 'Layers', String(d.layers)],
+    ['dModel', 'Width (d_model)', String(d.dModel)],
+    ['heads', 'Heads', d.kvHeads !== d.heads ? `${d.heads} (${d.kvHeads} KV)` : String(d.heads)],
+    ['headDim', 'Head dim', String(d.headDim)],
+    ['ffn', 'FFN', ffn],
+    ['vocab', 'Vocabulary', d.vocab === null ? '—' : String(d.vocab)],
+    ['context', 'Context', d.context === null ? 'unbounded' : String(d.context)],
+  ];
+  section.append(
+    h('dl', { class: 'dims', 'data-testid': 'dims' }, ...dims.map(([key, label, value]) => h('div', { class: 'dim', 'data-dim': key }, h('dt', {}, label), h('dd', {}, value)))),
+    h('div', { class: 'tags' }, ...flavourTags(r).map((t) => h('vscode-tag', {}, t))),
+  );
+  if (r.unsupported) section.append(h('div', { class: 'callout error', 'data-testid': 'unsupported' }, `Not supported yet: ${r.unsupported}`));
+  if (r.warnings.length) section.append(h('ul', { class: 'warnings' }, ...r.warnings.map((w) => h('li', {}, w))));
+  return section;
+}
+
+function flavourTags(r: Extract<Recognition, { status: 'recognized' }>): string[] {
+  const f = r.flavour;
+  return [
+    `${f.normPlacement}-${f.norm === 'layernorm' ? 'LN' : 'RMSNorm'} (${f.normForm})`,
+    f.activation.replace('_', ' '),
+    f.gatedMlp ? 'gated MLP' : null,
+    f.position === 'none' ? 'no positions' : `${f.position} positions`,
+    f.fusedQkv ? 'fused QKV' : null,
+    f.parallelResidual ? 'parallel residual' : null,
+    f.biases ? 'biases' : 'no biases',
+    f.head === 'none' ? 'no head' : `${f.head} head${f.tiedHead ? ' (tied)' : ''}`,
+    f.tokenTypes ? 'token types' : null,
+    f.kvCache ? 'KV cache' : null,
+  ].filter((t): t is string => t !== null);
+}
+
+function parameters(data: OverviewData): HTMLElement {
+  const section = h('section', { id: 'parameters' }, h('h2', {}, 'Parameters'));
+  const r = data.recognition;
+  if (r.status === 'recognized') {
+    const c = r.parameterCounts;
+    const parts: [string, number][] = [['Embedding', c.embedding], ['Attention', c.attention], ['MLP', c.mlp], ['Norms', c.norm], ['Head', c.head], ['Pooler', c.pooler], ['Other', c.other]];
+    const shown = parts.filter(([, n]) => n > 0);
+    section.append(
+      h('p', { 'data-testid': 'parameters-total' }, `${formatCount(c.total)} parameters (${c.total.toLocaleString('en-US')})`),
+      h('div', { class: 'bars' }, ...shown.map(([name, n]) => bar(name, n, c.total))),
+    );
+  } else {
+    section.append(h('p', { 'data-testid': 'parameters-total' }, `${formatCount(data.parameters)} parameters (${data.parameters.toLocaleString('en-US')}) in ${data.initializers} initializers`));
+  }
+  const storage = Object.entries(data.weightBytes).map(([type, bytes]) => `${type}: ${formatBytes(bytes)}`).join(' · ');
+  section.append(h('p', { class: 'muted' }, `Weight storage: ${storage || 'none'}`));
+  return section;
+}
+
+function bar(name: string, n: number, total: number): HTMLElement {
+  const share = total > 0 ? n / total : 0;
+  const fill = h('div', { class: 'fill' });
+  fill.style.width = `${(share * 100).toFixed(1)}%`;
+  return h('div', { class: 'bar', 'data-component': name.toLowerCase() }, h('span', { class: 'name' }, name), h('div', { class: 'track' }, fill), h('span', { class: 'value' }, `${formatCount(n)} · ${(share * 100).toFixed(1)}%`));
+}
+
+function io(data: OverviewData): HTMLElement {
+  const rows = (specs: ValueSpec[], kind: string) => specs.map((s) => [kind, s.name, s.dtype, shapeText(s.shape)]);
+  return h(
+    'section',
+    { id: 'io' },
+    h('h2', {}, 'Inputs and outputs'),
+    grid('Inputs and outputs', ['', 'Name', 'Type', 'Shape'], [...rows(data.inputs, 'input'), ...rows(data.outputs, 'output')], 'io'),
+  );
+}
+
+function operators(data: OverviewData): HTMLElement {
+  return h(
+    'section',
+    { id: 'operators' },
+    h('h2', {}, `Operators (${data.nodes} nodes)`),
+    h('div', { class: 'chips' }, ...data.ops.map(([op, count]) => h('span', { class: 'chip' }, op, h('span', { class: 'count' }, String(count))))),
+  );
+}
+
+function shapeText(shape: ValueSpec['shape']): string {
+  return shape ? `[${shape.map((d) => (d === null ? '?' : String(d))).join(', ')}]` : '[?]';
+}
+
+function opsetText(opsets: Record<string, number>): string | null {
+  const main = opsets['ai.onnx'];
+  const others = Object.entries(opsets).filter(([d]) => d !== 'ai.onnx').map(([d, v]) => `${d} ${v}`);
+  return [main !== undefined ? `opset ${main}` : null, ...others].filter(Boolean).join(', ') || null;
+}
