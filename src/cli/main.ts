@@ -1,9 +1,12 @@
 import { parseArgs } from 'node:util';
 import { SubcloneError, errorMessage, type ErrorCode } from '../core/errors';
 import type { Command, CommandContext } from './command';
+import { importanceCommand } from './commands/importance';
 import { inspectCommand } from './commands/inspect';
+import { applyCommand } from './commands/apply';
+import { trainCommand } from './commands/train';
 
-const COMMANDS: Command[] = [inspectCommand];
+const COMMANDS: Command[] = [inspectCommand, importanceCommand, applyCommand, trainCommand];
 
 /** Exit codes: 0 ok, 1 failure, 2 unsupported model, 3 unreadable model or data, 64 usage, 130 cancelled. */
 export function exitCodeFor(code: ErrorCode): number {

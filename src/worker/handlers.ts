@@ -1,6 +1,16 @@
 import { OnnxModel } from '../core/onnx/onnxModel';
 import { summarizeModel } from '../core/onnx/modelSummary';
-import type { ProviderPreference } from '../core/runtime/executionProvider';
+import { importanceForFile } from '../core/importance/importanceForFile';
+import { oneLineSummary } from '../core/importance/summary';
+import { inspectModel } from '../core/recognize/inspectModel';
+import { shapePresets } from '../core/subclone/presets';
+import { checkShape, countShapeParameters } from '../core/subclone/shape';
+import { subclone } from '../core/subclone/subclone';
+import { mapOf } from './mapCache';
+import { CUDA_INSTALL_HINT, type ProviderPreference } from '../core/runtime/executionProvider';
+import { cudaUnavailableReason, expectedProvider } from '../core/runtime/ortSession';
+import { formatTrainProgress } from '../core/train/progressMessage';
+import { trainOnData } from '../core/train/trainOnData';
 import type { MethodName, Params, Result } from '../protocol/workerProtocol';
 
 /** What a handler gets to report progress and see cancellation. */
@@ -21,5 +31,48 @@ export const handlers: Handlers = {
     } finally {
       model.close();
     }
+  },
+  inspect: ({ file }, { signal }) => inspectModel(file, signal),
+  async shapePresets({ file }, { signal }) {
+    return shapePresets(await mapOf(file, signal));
+  },
+  async validateShape({ file, shape }, { signal }) {
+    const map = await mapOf(file, signal);
+    const check = checkShape(map, shape);
+    return { ok: check.ok, message: check.ok ? null : check.problems.join('; '), parameters: check.ok ? countShapeParameters(map, shape) : null };
+  },
+  async importance({ file, data, samples }, { signal, provider, progress, notice }) {
+    const { report, reportFile } = await importanceForFile({
+      model: file, data: data === null ? { kind: 'weights' } : { kind: 'path', path: data }, ...(samples ? { samples } : {}), provider, signal, onNotice: notice,
+      onProgress: (p) => progress(p.stage === 'data' ? undefined : p.done / p.total, p.message),
+    });
+    return { reportFile, summary: oneLineSummary(report) };
+  },
+  async apply({ file, shape, data, outDir, overwrite }, ctx) {
+    const r = await subclone(file, {
+      shape,
+      data,
+      ...(outDir ? { outDir } : {}),
+      overwrite: overwrite ?? false,
+      provider: ctx.provider,
+      signal: ctx.signal,
+      onProgress: (f, m) => ctx.progress(f, m),
+      onNotice: (m) => ctx.notice(m),
+    });
+    const v = r.provenance.verification;
+    return {
+      outDir: r.outDir,
+      modelFile: r.modelFile,
+      parameters: { parent: r.provenance.parent.parameters, child: r.provenance.parameters },
+      losses: v ? { parent: v.parent, child: v.child, randomInit: v.randomInit } : null,
+    };
+  },
+  train: (params, { signal, provider, progress, notice }) =>
+    trainOnData({ ...params, provider: params.provider ?? provider }, { signal, onNotice: notice, onProgress: (p) => progress(p.step / p.steps, formatTrainProgress(p)) }),
+  async executionProvider(_params, { provider }) {
+    const active = expectedProvider(provider);
+    if (active === 'cuda' || provider === 'cpu') return { preference: provider, provider: active, reason: null };
+    const why = cudaUnavailableReason() ?? 'CUDA is not available';
+    return { preference: provider, provider: active, reason: `${why}. ${CUDA_INSTALL_HINT}` };
   },
 };

@@ -92,8 +92,17 @@ export class AtomTable {
 
   /** Equates two row-major sequences of atoms with equal total size, refining atoms where sizes split. */
   unifySequences(xs: Atom[], ys: Atom[], why: string): void {
-    const a = this.leaves(xs, 'seq');
-    const b = this.leaves(ys, 'seq');
+    this.align(xs, ys, 'seq', why);
+  }
+
+  /**
+   * Walks two descriptions of one axis (both products or both concatenations) part by part, equating parts of
+   * equal size and splitting an undefined larger part at the smaller one's size (a product only when it divides).
+   * Parts that cannot be reconciled are locked.
+   */
+  private align(xs: Atom[], ys: Atom[], kind: 'seq' | 'cat', why: string): void {
+    const a = this.leaves(xs, kind);
+    const b = this.leaves(ys, kind);
     let i = 0;
     let j = 0;
     while (i < a.length && j < b.length) {
@@ -106,15 +115,16 @@ export class AtomTable {
         continue;
       }
       const [big, small, inA] = x.size > y.size ? [x, y, true] : [y, x, false];
-      if (big.size % small.size !== 0 || big.def) {
-        this.lock(big, `${why}: ${big.size} cannot be split as ${small.size}×…`);
-        this.lock(small, `${why}: ${big.size} cannot be split as ${small.size}×…`);
+      if (big.def || (kind === 'seq' && big.size % small.size !== 0)) {
+        const reason = kind === 'seq' ? `${why}: ${big.size} cannot be split as ${small.size}×…` : `${why}: concatenated parts do not line up`;
+        this.lock(big, reason);
+        this.lock(small, reason);
         return;
       }
-      const parts = this.refine(big, 'seq', [small.size, big.size / small.size]);
-      (inA ? a : b).splice(inA ? i : j, 1, ...parts);
+      const rest = kind === 'seq' ? big.size / small.size : big.size - small.size;
+      (inA ? a : b).splice(inA ? i : j, 1, ...this.refine(big, kind, [small.size, rest]));
     }
-    if (i < a.length || j < b.length) {
+    if (kind === 'seq' && (i < a.length || j < b.length)) {
       for (const r of [...a.slice(i), ...b.slice(j)]) this.lock(r, `${why}: leftover axis`);
     }
   }
@@ -144,39 +154,11 @@ export class AtomTable {
   }
 
   private unifyDefs(d1: AtomDef, d2: AtomDef, why: string): void {
-    if (d1.kind === 'seq' && d2.kind === 'seq') {
-      this.unifySequences(d1.parts, d2.parts, why);
-    } else if (d1.kind === 'cat' && d2.kind === 'cat') {
-      this.unifyConcats(d1.parts, d2.parts, why);
+    if (d1.kind === d2.kind) {
+      this.align(d1.parts, d2.parts, d1.kind, why);
     } else {
       const reason = `${why}: an axis is both split into parts and reshaped`;
       for (const p of [...d1.parts, ...d2.parts]) this.lock(p, reason);
-    }
-  }
-
-  /** Equates two concatenations of equal total size, cutting parts at each other's boundaries. */
-  private unifyConcats(xs: Atom[], ys: Atom[], why: string): void {
-    const a = this.leaves(xs, 'cat');
-    const b = this.leaves(ys, 'cat');
-    let i = 0;
-    let j = 0;
-    while (i < a.length && j < b.length) {
-      const x = this.find(a[i]);
-      const y = this.find(b[j]);
-      if (x.size === y.size) {
-        this.unify(x, y, why);
-        i++;
-        j++;
-        continue;
-      }
-      const [big, small, inA] = x.size > y.size ? [x, y, true] : [y, x, false];
-      if (big.def) {
-        this.lock(big, `${why}: concatenated parts do not line up`);
-        this.lock(small, `${why}: concatenated parts do not line up`);
-        return;
-      }
-      const parts = this.refine(big, 'cat', [small.size, big.size - small.size]);
-      (inA ? a : b).splice(inA ? i : j, 1, ...parts);
     }
   }
 }

@@ -1,7 +1,7 @@
-import { create } from '@bufbuild/protobuf';
 import type { Graph } from '../graph/graph';
 import { findAttribute } from '../graph/attributes';
-import { TensorProtoSchema, UNSET, type NodeProto, type TensorProto } from '../onnx/proto';
+import type { NodeProto, TensorProto } from '../onnx/proto';
+import { tensorWithBytes } from '../onnx/tensorEdit';
 
 /**
  * Values whose content is stored in the file and can carry coupled axes: initializers, Constant node outputs, and
@@ -35,18 +35,7 @@ export function ownInitializer(graph: Graph, name: string): TensorProto {
     if (copy) source = graph.initializer(copy.source);
   }
   if (!p || !source) throw new Error(`${name} is not a stored tensor`);
-  const tensor = create(TensorProtoSchema, {
-    ...source,
-    name,
-    rawData: Uint8Array.from(graph.model.tensorBytes(source)),
-    dataLocation: UNSET,
-    externalData: [],
-    floatData: [],
-    int32Data: [],
-    int64Data: [],
-    doubleData: [],
-    uint64Data: [],
-  });
+  const tensor = tensorWithBytes(source, graph.model.tensorBytes(source), { name });
   graph.proto.node = graph.proto.node.filter((n) => n !== p);
   graph.invalidate();
   graph.addInitializer(tensor);

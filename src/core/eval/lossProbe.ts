@@ -1,7 +1,7 @@
 import * as ort from 'onnxruntime-node';
 import type { CalibrationSource, Feeds } from '../data/calibrationSource';
 import { SubcloneError, throwIfAborted } from '../errors';
-import { openModelSession } from '../importance/modelSession';
+import { openModelSession } from '../runtime/modelSession';
 import type { OnnxModel } from '../onnx/onnxModel';
 import { valueSpec } from '../onnx/valueInfo';
 import type { ProviderPreference } from '../runtime/executionProvider';

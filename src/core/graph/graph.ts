@@ -4,13 +4,13 @@ import { DataType } from '../onnx/dataType';
 import type { OnnxModel } from '../onnx/onnxModel';
 import {
   TensorProtoSchema,
-  UNSET,
   type GraphProto,
   type NodeProto,
   type TensorProto,
   type ValueInfoProto,
 } from '../onnx/proto';
 import { bytesToFloat32, bytesToNumbers } from '../onnx/tensorValues';
+import { tensorWithBytes } from '../onnx/tensorEdit';
 import { findAttribute, nodeLabel } from './attributes';
 
 /** One use of a value: input `index` of `node` (index -1: an implicit use inside one of its subgraphs). */
@@ -164,18 +164,7 @@ export class Graph {
     if (!t) throw new SubcloneError('BadModel', `input ${index} of ${nodeLabel(node)} (${name}) is not a constant`);
     const shared = this.consumers(name).length > 1 || this.isGraphOutput(name) || this.producer(name) !== undefined;
     if (!shared && this.initializer(name)) return t;
-    const copy = create(TensorProtoSchema, {
-      ...t,
-      name: this.uniqueName(`${name}_${node.name || node.opType}`),
-      rawData: Uint8Array.from(this.model.tensorBytes(t)),
-      dataLocation: UNSET,
-      externalData: [],
-      floatData: [],
-      int32Data: [],
-      int64Data: [],
-      doubleData: [],
-      uint64Data: [],
-    });
+    const copy = tensorWithBytes(t, this.model.tensorBytes(t), { name: this.uniqueName(`${name}_${node.name || node.opType}`) });
     this.addInitializer(copy);
     this.setInput(node, index, copy.name);
     return copy;

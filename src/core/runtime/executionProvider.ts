@@ -13,9 +13,10 @@ export function ortBinaryDir(): string {
 }
 
 export const CUDA_INSTALL_HINT =
-  'To enable CUDA, install CUDA 12 and cuDNN 9 and fetch the provider with network access: ' +
-  '`cd node_modules/onnxruntime-node && ONNXRUNTIME_NODE_INSTALL=cuda12 node script/install.js` ' +
-  '(in the installed extension, that folder is inside the extension\'s directory).';
+  'To enable CUDA, install CUDA 12 and cuDNN 9, then put onnxruntime\'s CUDA provider libraries ' +
+  '(libonnxruntime_providers_cuda.so and libonnxruntime_providers_shared.so of onnxruntime 1.30) beside its CPU binaries: ' +
+  'in a checkout or npm install, `cd node_modules/onnxruntime-node && ONNXRUNTIME_NODE_INSTALL=cuda12 node script/install.js` fetches them (needs network); ' +
+  'for the installed extension, copy them into <extension>/node_modules/onnxruntime-node/bin/napi-v6/linux/x64/.';
 
 /**
  * Whether the CUDA provider library is present. onnxruntime-node bundles only the CPU provider; the CUDA one is

@@ -65,6 +65,11 @@ async function create(model: Uint8Array | string, options: ort.InferenceSession.
   }
 }
 
+/** Why CUDA is not used in this process, or undefined when it has not failed (yet). */
+export function cudaUnavailableReason(): string | undefined {
+  return cudaFailure ?? (cudaProviderInstalled() ? undefined : 'the CUDA provider library is not installed');
+}
+
 /** The provider a session would use now, without creating one (after a failed CUDA attempt, 'cpu'). */
 export function expectedProvider(preference: ProviderPreference): Provider {
   if (preference === 'cpu') return 'cpu';

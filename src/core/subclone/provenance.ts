@@ -33,6 +33,8 @@ export interface Provenance {
   constantEdits: number;
   verification: {
     metric: string;
+    /** 'held-out': the text's last 5%; 'calibration': the calibration batches (image folders). */
+    data: 'held-out' | 'calibration';
     parent: number;
     child: number;
     randomInit: number;

@@ -3,6 +3,7 @@ import { nodeLabel } from '../graph/attributes';
 import type { Graph } from '../graph/graph';
 import { evalPoly, polyToString } from '../coupling/poly';
 import { DataType } from '../onnx/dataType';
+import { tensorWithBytes } from '../onnx/tensorEdit';
 import type { CouplingGroup } from '../recognize/transformerMap';
 
 /**
@@ -30,7 +31,7 @@ export function rewriteConstants(graph: Graph, groups: readonly CouplingGroup[],
       if (t.dataType === DataType.INT64) view.setBigInt64(c.element * 8, BigInt(value), true);
       else if (t.dataType === DataType.INT32) view.setInt32(c.element * 4, value, true);
       else throw new SubcloneError('Unsupported', `the shape constant of ${nodeLabel(node)} is not int32/int64`);
-      graph.replaceInitializer({ ...t, rawData: raw });
+      graph.replaceInitializer(tensorWithBytes(t, raw));
       edits++;
     }
   }

@@ -4,7 +4,8 @@ import { ownInitializer, isStoredTensor } from '../coupling/storedTensors';
 import type { Graph } from '../graph/graph';
 import { DataType, elementSize } from '../onnx/dataType';
 import { float32ToBfloat16, float32ToFloat16 } from '../onnx/float16';
-import { UNSET, type TensorProto } from '../onnx/proto';
+import type { TensorProto } from '../onnx/proto';
+import { tensorWithBytes } from '../onnx/tensorEdit';
 import { bytesToFloat32, tensorDims } from '../onnx/tensorValues';
 import type { AxisExpr, CouplingGroup } from '../recognize/transformerMap';
 
@@ -56,30 +57,13 @@ export function sliceTensors(graph: Graph, groups: readonly CouplingGroup[], kee
       scaled.push({ tensor: name, factor });
       changed = true;
     }
-    if (changed) graph.replaceInitializer(withData(tensor, dims, bytes));
+    if (changed) graph.replaceInitializer(tensorWithBytes(tensor, bytes, { dims }));
   }
   return scaled;
 }
 
 function range(n: number): number[] {
   return Array.from({ length: n }, (_, i) => i);
-}
-
-function withData(t: TensorProto, dims: number[], bytes: Uint8Array): TensorProto {
-  const raw = new Uint8Array(bytes.length);
-  raw.set(bytes);
-  return {
-    ...t,
-    dims: dims.map(BigInt),
-    rawData: raw,
-    dataLocation: UNSET,
-    externalData: [],
-    floatData: [],
-    int32Data: [],
-    int64Data: [],
-    doubleData: [],
-    uint64Data: [],
-  };
 }
 
 /** Multiplies a float tensor's values, keeping its element type. */

@@ -42,8 +42,10 @@ export interface SubcloneOptions {
   seed?: number;
   /** Calibration samples for importance (default: the importance engine's). */
   samples?: number;
-  /** Sequences (or images) scoring block candidates and verifying the result (default 16). */
+  /** Sequences (or images) scoring block candidates (default 16). */
   evalSamples?: number;
+  /** Held-out sequences verifying the result (default 64). */
+  verifySamples?: number;
   signal?: AbortSignal;
   onProgress?: (fraction: number, message: string) => void;
   onNotice?: (message: string) => void;
@@ -88,13 +90,19 @@ export async function subclone(file: string, o: SubcloneOptions): Promise<Subclo
     const scores = { embeddingRanking: report.embedding.ranking, ffn: report.ffn, heads: report.heads, kvGroups: report.kvGroups };
     const policy: BlockPolicy = o.blocks ?? (dataRequest.kind === 'path' ? { kind: 'loss' } : { kind: 'first' });
 
+    // Candidates are scored on calibration text; the result is verified on the held-out split (text) or the same
+    // calibration images (image folders have no split).
     let probe: LossProbe | undefined;
+    let heldOut: LossProbe | undefined;
     if (dataRequest.kind !== 'weights') {
       progress(0.32, 'preparing the calibration loss');
-      probe = await makeLossProbe(parent, map, calibrationFor(file, map, { data: dataRequest, samples: o.evalSamples ?? 16, seed: (o.seed ?? 0) + 1 }), {
-        provider: o.provider ?? 'auto',
-        ...(o.signal ? { signal: o.signal } : {}),
-      });
+      const probeFor = (request: CalibrationRequest, samples: number) =>
+        makeLossProbe(parent, map, calibrationFor(file, map, { data: request, samples, seed: (o.seed ?? 0) + 1 }), {
+          provider: o.provider ?? 'auto',
+          ...(o.signal ? { signal: o.signal } : {}),
+        });
+      probe = await probeFor(dataRequest, o.evalSamples ?? 16);
+      heldOut = dataRequest.kind === 'path' && map.dims.vocab !== null ? await probeFor({ ...dataRequest, split: 'validation' }, o.verifySamples ?? 64) : probe;
     }
 
     const keptD = [...report.embedding.ranking.slice(0, o.shape.dModel)].sort((a, b) => a - b);
@@ -109,7 +117,8 @@ export async function subclone(file: string, o: SubcloneOptions): Promise<Subclo
       });
       blocks = search.chosen;
     } else {
-      blocks = ruleBlocks(policy, map.dims.layers, o.shape.layers, report.blocks.relativeMagnitude);
+      const magnitudes = report.blocks.relativeMagnitude.length ? report.blocks.relativeMagnitude : undefined; // empty when data-free
+      blocks = ruleBlocks(policy, map.dims.layers, o.shape.layers, magnitudes);
     }
     assertShape(map, o.shape, blocks);
 
@@ -119,18 +128,19 @@ export async function subclone(file: string, o: SubcloneOptions): Promise<Subclo
     throwIfAborted(o.signal);
 
     let verification: Provenance['verification'] = null;
-    if (probe) {
+    if (heldOut) {
       progress(0.78, 'verifying: parent, subclone and random-init losses');
       const target = trainingTargetFromMap(map);
       const childNames = new Set(child.model.graph.initializer.map((t) => t.name));
       const random = randomInit(child.model, { ...target, layers: blocks.length, params: target.params.filter((p) => childNames.has(p.name) && (!p.copyOf || childNames.has(p.copyOf))) }, o.seed ?? 0);
       verification = {
-        metric: probe.metric,
-        parent: await probe.loss(parent, undefined, o.signal),
-        child: await probe.loss(child.model, keep.D, o.signal),
-        randomInit: await probe.loss(random, keep.D, o.signal),
-        batches: probe.batches,
-        count: probe.count,
+        metric: heldOut.metric,
+        data: heldOut === probe ? 'calibration' : 'held-out',
+        parent: await heldOut.loss(parent, undefined, o.signal),
+        child: await heldOut.loss(child.model, keep.D, o.signal),
+        randomInit: await heldOut.loss(random, keep.D, o.signal),
+        batches: heldOut.batches,
+        count: heldOut.count,
       };
     }
 
