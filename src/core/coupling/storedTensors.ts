@@ -36,8 +36,7 @@ export function ownInitializer(graph: Graph, name: string): TensorProto {
   }
   if (!p || !source) throw new Error(`${name} is not a stored tensor`);
   const tensor = tensorWithBytes(source, graph.model.tensorBytes(source), { name });
-  graph.proto.node = graph.proto.node.filter((n) => n !== p);
-  graph.invalidate();
+  graph.removeNodes(new Set([p]));
   graph.addInitializer(tensor);
   return tensor;
 }

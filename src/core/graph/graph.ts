@@ -142,10 +142,32 @@ export class Graph {
     this.idx.initializers.set(t.name, t);
   }
 
-  /** Points input `index` of `node` at another value. */
+  /** Points input `index` of `node` at another value (the indexes follow). */
   setInput(node: NodeProto, index: number, value: string): void {
+    const old = node.input[index];
     node.input[index] = value;
-    this.invalidate();
+    if (!this.index) return;
+    const uses = this.index.consumers.get(old);
+    if (uses) this.index.consumers.set(old, uses.filter((u) => !(u.node === node && u.index === index)));
+    if (value) {
+      let list = this.index.consumers.get(value);
+      if (!list) this.index.consumers.set(value, (list = []));
+      list.push({ node, index });
+    }
+  }
+
+  /** Removes nodes from the graph (the indexes follow). */
+  removeNodes(nodes: ReadonlySet<NodeProto>): void {
+    if (!nodes.size) return;
+    this.proto.node = this.proto.node.filter((n) => !nodes.has(n));
+    if (!this.index) return;
+    for (const n of nodes) {
+      for (const o of n.output) if (this.index.producer.get(o) === n) this.index.producer.delete(o);
+      for (const v of new Set([...n.input, ...subgraphInputs(n)])) {
+        const uses = this.index.consumers.get(v);
+        if (uses) this.index.consumers.set(v, uses.filter((u) => u.node !== n));
+      }
+    }
   }
 
   /** Redirects every node input that reads `from` to `to` (graph outputs keep their names). */

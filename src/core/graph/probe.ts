@@ -65,6 +65,7 @@ export async function probeModel(model: OnnxModel, shape: ProbeShape = DEFAULT_P
   try {
     session = await ort.InferenceSession.create(toBinary(ModelProtoSchema, probeProto), {
       graphOptimizationLevel: 'disabled',
+      enableCpuMemArena: false, // give the probe's memory back: it runs once
       logSeverityLevel: 3,
     });
   } catch (e) {

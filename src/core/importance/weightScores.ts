@@ -24,10 +24,11 @@ export function weightScores(model: OnnxModel, map: TransformerMap, o: Pick<Impo
   const scored = map.groups.filter((g) => g.kind !== 'kvGroups');
   const total = scored.reduce((n, g) => n + g.members.length, 0);
   const graph = new Graph(model);
+  const sums = new AxisSums(graph, scored);
   let done = 0;
   const score = (g: CouplingGroup, m: AxisMember, unitOf: (units: Record<string, number>) => number | undefined, size: number) => {
     throwIfAborted(o.signal);
-    const s = memberScores(graph, m, unitOf, size);
+    const s = memberScores(sums, m, unitOf, size);
     o.onProgress?.({ stage: 'weights', done: ++done, total, tokens: 0, message: `weights of ${g.id}: ${m.tensor}` });
     return s;
   };
@@ -49,24 +50,71 @@ export function weightScores(model: OnnxModel, map: TransformerMap, o: Pick<Impo
   return { points, ffn, heads, relativeMagnitude: [], oneMinusCos: [] };
 }
 
-/** Mean |w| per unit over the member axis's positions of that unit, normalised to mean 1 over the units. */
-function memberScores(graph: Graph, m: AxisMember, unitOf: (units: Record<string, number>) => number | undefined, size: number): Float64Array {
-  const t = storedTensor(graph, m.tensor);
-  const values = t ? bytesToFloat32(t.dataType, graph.model.tensorBytes(t), m.tensor) : undefined;
-  if (!t || !values) throw new SubcloneError('BadModel', `coupled tensor ${m.tensor} is not a constant`);
-  const dims = tensorDims(t);
-  const len = dims[m.axis];
-  const inner = dims.slice(m.axis + 1).reduce((a, b) => a * b, 1);
-  const outer = dims.slice(0, m.axis).reduce((a, b) => a * b, 1);
-  const perPosition = new Float64Array(len);
-  for (let o = 0; o < outer; o++) {
-    for (let p = 0; p < len; p++) {
-      const base = (o * len + p) * inner;
-      let s = 0;
-      for (let i = 0; i < inner; i++) s += Math.abs(values[base + i]);
-      perPosition[p] += s;
+/**
+ * Sums of |w| per position along the coupled axes of each stored tensor, computed in one pass over the tensor for
+ * all its coupled axes (a projection is read once for D and once more only if it were not cached) and then
+ * dropped after use.
+ */
+class AxisSums {
+  private readonly axes = new Map<string, Set<number>>();
+  private readonly cache = new Map<string, Map<number, Float64Array>>();
+
+  constructor(private readonly graph: Graph, groups: readonly CouplingGroup[]) {
+    for (const g of groups) {
+      for (const m of g.members) {
+        let set = this.axes.get(m.tensor);
+        if (!set) this.axes.set(m.tensor, (set = new Set()));
+        set.add(m.axis);
+      }
     }
   }
+
+  /** Per-position sums of |w| along `axis`, and the element count each position covers. */
+  get(tensor: string, axis: number): { perPosition: Float64Array; perCount: number; len: number } {
+    let byAxis = this.cache.get(tensor);
+    if (!byAxis) this.cache.set(tensor, (byAxis = this.compute(tensor)));
+    const t = storedTensor(this.graph, tensor)!;
+    const dims = tensorDims(t);
+    const total = dims.reduce((a, b) => a * b, 1);
+    return { perPosition: byAxis.get(axis)!, perCount: total / dims[axis], len: dims[axis] };
+  }
+
+  private compute(tensor: string): Map<number, Float64Array> {
+    const t = storedTensor(this.graph, tensor);
+    if (!t) throw new SubcloneError('BadModel', `coupled tensor ${tensor} is not a constant`);
+    const values = bytesToFloat32(t.dataType, this.graph.model.tensorBytes(t), tensor);
+    const dims = tensorDims(t);
+    const wanted = [...(this.axes.get(tensor) ?? [])];
+    const out = new Map<number, Float64Array>(wanted.map((a) => [a, new Float64Array(dims[a])]));
+    if (dims.length === 2) {
+      const [rows, cols] = dims;
+      const rowSums = out.get(0);
+      const colSums = out.get(1);
+      for (let r = 0; r < rows; r++) {
+        let rs = 0;
+        const base = r * cols;
+        if (colSums) for (let c = 0; c < cols; c++) {
+          const v = Math.abs(values[base + c]);
+          rs += v;
+          colSums[c] += v;
+        }
+        else for (let c = 0; c < cols; c++) rs += Math.abs(values[base + c]);
+        if (rowSums) rowSums[r] = rs;
+      }
+      return out;
+    }
+    const strides = dims.map((_, i) => dims.slice(i + 1).reduce((a, b) => a * b, 1));
+    for (let i = 0; i < values.length; i++) {
+      const v = Math.abs(values[i]);
+      for (const a of wanted) out.get(a)![Math.floor(i / strides[a]) % dims[a]] += v;
+    }
+    return out;
+  }
+}
+
+/** Mean |w| per unit over the member axis's positions of that unit, normalised to mean 1 over the units. */
+function memberScores(sums: AxisSums, m: AxisMember, unitOf: (units: Record<string, number>) => number | undefined, size: number): Float64Array {
+  const { perPosition, perCount, len } = sums.get(m.tensor, m.axis);
   const positions = positionUnits(m.expr);
   if (positions.length !== len) throw new SubcloneError('ShapeMismatch', `${m.tensor} axis ${m.axis} has ${len} positions, its coupling expression ${positions.length}`);
   const sum = new Float64Array(size);
@@ -75,7 +123,7 @@ function memberScores(graph: Graph, m: AxisMember, unitOf: (units: Record<string
     const u = unitOf(units);
     if (u === undefined) return;
     sum[u] += perPosition[p];
-    count[u] += outer * inner;
+    count[u] += perCount;
   });
   const mean = sum.map((s, u) => (count[u] ? s / count[u] : 0));
   const avg = mean.reduce((a, b) => a + b, 0) / size;

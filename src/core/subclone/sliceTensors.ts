@@ -33,10 +33,13 @@ export function sliceTensors(graph: Graph, groups: readonly CouplingGroup[], kee
       axes.set(m.axis, m.expr);
     }
   }
+  // Copies first: a deduplicated weight must be copied before its source is sliced for another layer.
+  const live = [...axesByTensor.keys()].filter((name) => isStoredTensor(graph, name)); // not a removed block's
+  for (const name of live) ownInitializer(graph, name);
   const scaled: ScaledWeight[] = [];
-  for (const [name, axes] of axesByTensor) {
-    if (!isStoredTensor(graph, name)) continue; // a removed block's tensor
-    const tensor = ownInitializer(graph, name);
+  for (const name of live) {
+    const axes = axesByTensor.get(name)!;
+    const tensor = graph.initializer(name)!;
     let dims = tensorDims(tensor);
     let bytes: Uint8Array = graph.model.tensorBytes(tensor);
     const size = elementSize(tensor.dataType);
@@ -68,10 +71,16 @@ function range(n: number): number[] {
 
 /** Multiplies a float tensor's values, keeping its element type. */
 function scaleBytes(t: TensorProto, bytes: Uint8Array, factor: number): Uint8Array {
-  const values = Float32Array.from(bytesToFloat32(t.dataType, bytes, t.name), (v) => v * factor);
+  if (t.dataType === DataType.FLOAT) {
+    const out = new Uint8Array(bytes.length);
+    out.set(bytes);
+    const values = new Float32Array(out.buffer);
+    for (let i = 0; i < values.length; i++) values[i] *= factor;
+    return out;
+  }
+  const values = bytesToFloat32(t.dataType, bytes, t.name).slice();
+  for (let i = 0; i < values.length; i++) values[i] *= factor;
   switch (t.dataType) {
-    case DataType.FLOAT:
-      return new Uint8Array(values.buffer);
     case DataType.FLOAT16:
       return new Uint8Array(float32ToFloat16(values).buffer);
     case DataType.BFLOAT16:
