@@ -44,7 +44,7 @@ describe('subclone apply', function () {
     const again = await runCli(['apply', model, '--layers', '3', '--dim', '96', '--data', path.join(dir, 'kjv.txt'), '--force']);
     assert.equal(again.code, 0, again.stderr);
     assert.match(again.stdout, /parameters 2\.74M → 372\.6K/);
-    assert.match(again.stdout, /next-token cross-entropy \(nats\/token\): parent [\d.]+, subclone [\d.]+, random init [\d.]+/);
+    assert.match(again.stdout, /held-out next-token cross-entropy \(nats\/token\): parent [\d.]+, subclone [\d.]+, random init [\d.]+/);
   });
 
   it('data-free selection says so and writes an unverified subclone', async () => {

@@ -82,7 +82,8 @@ export const applyCommand: Command = {
     ctx.out(`  importance: ${p.importance.calibration.source}${p.importance.calibration.fallback ? ' (fallback: not real data)' : ''}, ${p.importance.calibration.tokens} tokens`);
     if (p.verification) {
       const v = p.verification;
-      ctx.out(`  ${v.metric}: parent ${v.parent.toFixed(3)}, subclone ${v.child.toFixed(3)}, random init ${v.randomInit.toFixed(3)} (${v.count} ${v.metric.includes('token') ? 'tokens' : 'positions'})`);
+      const on = v.data === 'held-out' ? 'held-out' : 'calibration';
+      ctx.out(`  ${on} ${v.metric}: parent ${v.parent.toFixed(3)}, subclone ${v.child.toFixed(3)}, random init ${v.randomInit.toFixed(3)} (${v.count} ${v.metric.includes('token') ? 'tokens' : 'positions'})`);
     } else {
       ctx.out('  not verified (no calibration data)');
     }
