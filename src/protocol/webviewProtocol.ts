@@ -3,6 +3,7 @@
  * and belongs to one union per direction; both sides switch on `type` with an exhaustiveness check. The webview
  * starts with `ready`; the host posts nothing before it.
  */
+import type { ModelSummary } from '../core/onnx/modelSummary';
 import type { ValueSpec } from '../core/onnx/valueInfo';
 import type { Dims, Family, Flavour, ParameterCounts } from '../core/recognize/transformerMap';
 
@@ -18,24 +19,14 @@ export type Recognition =
   /** Recognition could not run (not available in this build, or the workspace is untrusted); `reason` says why. */
   | { status: 'unavailable'; reason: string };
 
-/** Everything the overview renders for one model. */
-export interface OverviewData {
+/** Everything the overview renders for one model: the model summary, and what the host adds. */
+export interface OverviewData extends Omit<ModelSummary, 'file' | 'ops'> {
   /** The file name and its path relative to the workspace (or absolute outside one). */
   fileName: string;
   path: string;
   fileBytes: number;
-  producer: string;
-  irVersion: number;
-  opsets: Record<string, number>;
-  inputs: ValueSpec[];
-  outputs: ValueSpec[];
-  nodes: number;
   /** Operator counts, most frequent first. */
   ops: [op: string, count: number][];
-  initializers: number;
-  parameters: number;
-  weightBytes: Record<string, number>;
-  externalData: boolean;
   recognition: Recognition;
   /** Whether Subclone… and Compute Neuron Importance can run; when not, `actionsDisabledReason` says why. */
   actionsEnabled: boolean;

@@ -52,28 +52,15 @@ export function gatherAxis(bytes: Uint8Array, dims: readonly number[], elementSi
   // Rows of whole 32-bit words go word by word (weights in a file are often unaligned: align them first).
   if (inner % 4 === 0) {
     const src = bytes.byteOffset % 4 === 0 ? bytes : new Uint8Array(bytes);
-    gather32(new Uint32Array(src.buffer, src.byteOffset, src.byteLength / 4), new Uint32Array(out.buffer), outer, n, inner / 4, pos);
+    gatherRows(new Uint32Array(src.buffer, src.byteOffset, src.byteLength / 4), new Uint32Array(out.buffer), outer, n, inner / 4, pos);
   } else {
-    gather8(bytes, out, outer, n, inner, pos);
+    gatherRows(bytes, out, outer, n, inner, pos);
   }
   return out;
 }
 
-function gather32(src: Uint32Array, dst: Uint32Array, outer: number, n: number, row: number, pos: Int32Array): void {
-  let w = 0;
-  for (let o = 0; o < outer; o++) {
-    const base = o * n * row;
-    for (let j = 0; j < pos.length; j++) {
-      const from = base + pos[j] * row;
-      if (row > 16) {
-        dst.set(src.subarray(from, from + row), w);
-        w += row;
-      } else for (let r = 0; r < row; r++) dst[w++] = src[from + r];
-    }
-  }
-}
-
-function gather8(src: Uint8Array, dst: Uint8Array, outer: number, n: number, row: number, pos: Int32Array): void {
+/** Copies rows of `row` units for each position, outer block by outer block (one loop for both widths). */
+function gatherRows<T extends Uint8Array | Uint32Array>(src: T, dst: T, outer: number, n: number, row: number, pos: Int32Array): void {
   let w = 0;
   for (let o = 0; o < outer; o++) {
     const base = o * n * row;
