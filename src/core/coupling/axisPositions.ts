@@ -49,10 +49,10 @@ export function gatherAxis(bytes: Uint8Array, dims: readonly number[], elementSi
   for (const p of positions) if (p < 0 || p >= n) throw new RangeError(`position ${p} outside axis ${axis} of size ${n}`);
   const out = new Uint8Array(outer * positions.length * inner);
   const pos = Int32Array.from(positions);
-  // Rows of whole 32-bit words go word by word (weights in a file are often unaligned: align them first).
-  if (inner % 4 === 0) {
-    const src = bytes.byteOffset % 4 === 0 ? bytes : new Uint8Array(bytes);
-    gatherRows(new Uint32Array(src.buffer, src.byteOffset, src.byteLength / 4), new Uint32Array(out.buffer), outer, n, inner / 4, pos);
+  // Rows of whole 32-bit words go word by word; unaligned data (common in files) goes byte by byte rather than
+  // being copied whole first.
+  if (inner % 4 === 0 && bytes.byteOffset % 4 === 0) {
+    gatherRows(new Uint32Array(bytes.buffer, bytes.byteOffset, bytes.byteLength / 4), new Uint32Array(out.buffer), outer, n, inner / 4, pos);
   } else {
     gatherRows(bytes, out, outer, n, inner, pos);
   }

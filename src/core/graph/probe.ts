@@ -49,7 +49,7 @@ const KEEP_VALUES_UP_TO = 64;
  */
 export async function probeModel(model: OnnxModel, shape: ProbeShape = DEFAULT_PROBE, feeds?: Record<string, ort.Tensor>): Promise<Map<string, ProbedValue>> {
   const heavy = weightDerivedShapes(model);
-  const probeProto = strippedCopy(model);
+  const probeProto = strippedCopy(model, heavy);
   const g = probeProto.graph!;
   const exposed = new Set([...g.output.map((o) => o.name), ...heavy.keys()]);
   for (const node of model.graph.node) {
@@ -65,7 +65,9 @@ export async function probeModel(model: OnnxModel, shape: ProbeShape = DEFAULT_P
   try {
     session = await ort.InferenceSession.create(toBinary(ModelProtoSchema, probeProto), {
       graphOptimizationLevel: 'disabled',
-      enableCpuMemArena: false, // give the probe's memory back: it runs once
+      // Weights materialise one at a time; without a memory pattern or arena each is freed after its last use.
+      enableCpuMemArena: false,
+      enableMemPattern: false,
       logSeverityLevel: 3,
     });
   } catch (e) {
@@ -124,28 +126,51 @@ function ortTypeOf(dataType: number): string {
   }
 }
 
-/** A copy of the model proto with big float initializers turned into ConstantOfShape nodes. */
-function strippedCopy(model: OnnxModel): ModelProto {
+/** Rows a lookup table keeps in the probe: synthetic indices stay below this (ids 0/1, positions < seq + past). */
+const PROBE_TABLE_ROWS = 64;
+
+/**
+ * A copy of the model proto in which every big weight, and every layout-only transform of one (a Transpose of a
+ * tied table, a Cast of fp16 weights), is a ConstantOfShape node of its shape: nothing is read from the file, and
+ * a value used only as a lookup table (Gather's data) is made PROBE_TABLE_ROWS rows long, since the probe's
+ * indices are small. Shapes and shape plumbing do not depend on weight values.
+ */
+function strippedCopy(model: OnnxModel, heavy: Map<string, ProbedValue>): ModelProto {
   const src = model.proto;
   const graph = src.graph!;
   const kept: TensorProto[] = [];
   const generated: NodeProto[] = [];
+  const typeOf = new Map(graph.initializer.map((t) => [t.name, t.dataType]));
+  const lookupOnly = (name: string) => {
+    const uses = graph.node.filter((n) => n.input.includes(name));
+    return uses.length > 0 && uses.every((n) => n.opType === 'Gather' && n.input[0] === name && Number(n.attribute.find((a) => a.name === 'axis')?.i ?? 0) === 0);
+  };
+  const dataTypeOf = (name: string): number => {
+    const direct = typeOf.get(name);
+    if (direct !== undefined) return direct;
+    const p = graph.node.find((n) => n.output[0] === name)!;
+    if (p.opType === 'Cast') return Number(p.attribute.find((a) => a.name === 'to')?.i ?? DataType.FLOAT);
+    return dataTypeOf(p.input[0]);
+  };
+  for (const [name, v] of heavy) {
+    const dims = lookupOnly(name) ? [Math.min(v.dims[0], PROBE_TABLE_ROWS), ...v.dims.slice(1)] : v.dims;
+    const shapeName = `${name}__probe_shape`;
+    kept.push(create(TensorProtoSchema, { name: shapeName, dataType: DataType.INT64, dims: [BigInt(dims.length)], int64Data: dims.map(BigInt) }));
+    const dataType = dataTypeOf(name);
+    const value = create(TensorProtoSchema, { dataType, dims: [1n], rawData: oneValueBytes(dataType) });
+    generated.push(
+      create(NodeProtoSchema, {
+        opType: 'ConstantOfShape',
+        input: [shapeName],
+        output: [name],
+        name: `${name}__probe`,
+        attribute: [create(AttributeProtoSchema, { name: 'value', type: AttributeType.TENSOR, t: value })],
+      }),
+    );
+  }
   for (const t of graph.initializer) {
-    const dims = tensorDims(t);
-    if (isFloatType(t.dataType) && elementCount(dims) > STRIP_ABOVE) {
-      const shapeName = `${t.name}__probe_shape`;
-      kept.push(create(TensorProtoSchema, { name: shapeName, dataType: DataType.INT64, dims: [BigInt(dims.length)], int64Data: dims.map(BigInt) }));
-      const value = create(TensorProtoSchema, { dataType: t.dataType, dims: [1n], rawData: oneValueBytes(t.dataType) });
-      generated.push(
-        create(NodeProtoSchema, {
-          opType: 'ConstantOfShape',
-          input: [shapeName],
-          output: [t.name],
-          name: `${t.name}__probe`,
-          attribute: [create(AttributeProtoSchema, { name: 'value', type: AttributeType.TENSOR, t: value })],
-        }),
-      );
-    } else if (t.dataLocation === 1 /* external */) {
+    if (heavy.has(t.name)) continue;
+    if (t.dataLocation === 1 /* external */) {
       kept.push(create(TensorProtoSchema, { ...t, dataLocation: undefined as never, externalData: [], rawData: Uint8Array.from(model.tensorBytes(t)) }));
     } else {
       kept.push(t);
@@ -157,9 +182,9 @@ function strippedCopy(model: OnnxModel): ModelProto {
     graph: {
       ...graph,
       initializer: kept,
-      node: [...generated, ...graph.node],
+      node: [...generated, ...graph.node.filter((n) => !heavy.has(n.output[0]))],
       // Graph inputs that are also initializers (keep_initializers_as_inputs) would make the generated ones inputs.
-      input: graph.input.filter((v) => !initNames.has(v.name) || !generated.some((n) => n.output[0] === v.name)),
+      input: graph.input.filter((v) => !initNames.has(v.name) || !heavy.has(v.name)),
       output: [...graph.output],
     },
   });

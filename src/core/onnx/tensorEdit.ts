@@ -3,11 +3,12 @@ import { TensorProtoSchema, UNSET, type TensorProto } from './proto';
 
 /**
  * A copy of a tensor whose content is `bytes` (raw little-endian data, stored inline), optionally with new dims
- * or a new name. Every other way of holding data (external file, typed fields) is cleared.
+ * or a new name. Every other way of holding data (external file, typed fields) is cleared. A view of a whole
+ * buffer is taken over as it is (the caller hands it over); a partial view is copied.
  */
 export function tensorWithBytes(t: TensorProto, bytes: Uint8Array, changes: { dims?: readonly number[]; name?: string } = {}): TensorProto {
-  const raw = new Uint8Array(bytes.length);
-  raw.set(bytes);
+  const whole = bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength && bytes.buffer instanceof ArrayBuffer;
+  const raw = whole ? (bytes as Uint8Array<ArrayBuffer>) : new Uint8Array(bytes);
   return create(TensorProtoSchema, {
     ...t,
     ...(changes.name !== undefined ? { name: changes.name } : {}),

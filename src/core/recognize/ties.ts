@@ -18,7 +18,7 @@ export function findTiedCopies(model: OnnxModel, graph: Graph, analysis: AxisAna
   const t = graph.initializer(table);
   if (!t) return [];
   const [rows, cols] = tensorDims(t);
-  const values = model.float32(t);
+  let values: Float32Array | undefined; // read only when a candidate has the table's shape
   const copies: TiedCopy[] = [];
   for (const c of graph.proto.initializer) {
     if (c.name === table || !isFloatType(c.dataType) || c.dataType !== t.dataType) continue;
@@ -27,8 +27,8 @@ export function findTiedCopies(model: OnnxModel, graph: Graph, analysis: AxisAna
     const same = d[0] === rows && d[1] === cols;
     const transposed = d[0] === cols && d[1] === rows;
     if (!same && !transposed) continue;
-    const v = model.float32(c);
-    if (!equalValues(values, v, rows, cols, transposed)) continue;
+    values ??= model.float32(t);
+    if (!equalValues(values, model.float32(c), rows, cols, transposed)) continue;
     copies.push({ copy: c.name, transposed });
     const [rowAxis, colAxis] = transposed ? [1, 0] : [0, 1];
     analysis.table.unify(analysis.classOf(c.name, rowAxis), analysis.classOf(table, 0), `tied copy ${c.name}`);

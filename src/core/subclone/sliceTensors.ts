@@ -56,7 +56,7 @@ export function sliceTensors(graph: Graph, groups: readonly CouplingGroup[], kee
     let factor = 1;
     if (scaleAxis !== undefined && dims[scaleAxis] !== before[scaleAxis]) {
       factor = Math.sqrt(before[scaleAxis] / dims[scaleAxis]);
-      bytes = scaleBytes(tensor, bytes, factor);
+      bytes = scaleBytes(tensor, bytes, factor, changed); // a sliced buffer is ours to scale in place
       scaled.push({ tensor: name, factor });
       changed = true;
     }
@@ -69,12 +69,11 @@ function range(n: number): number[] {
   return Array.from({ length: n }, (_, i) => i);
 }
 
-/** Multiplies a float tensor's values, keeping its element type. */
-function scaleBytes(t: TensorProto, bytes: Uint8Array, factor: number): Uint8Array {
+/** Multiplies a float tensor's values, keeping its element type (in place when `owned`). */
+function scaleBytes(t: TensorProto, bytes: Uint8Array, factor: number, owned: boolean): Uint8Array {
   if (t.dataType === DataType.FLOAT) {
-    const out = new Uint8Array(bytes.length);
-    out.set(bytes);
-    const values = new Float32Array(out.buffer);
+    const out = owned && bytes.byteOffset % 4 === 0 ? bytes : new Uint8Array(bytes);
+    const values = new Float32Array(out.buffer, out.byteOffset, out.byteLength / 4);
     for (let i = 0; i < values.length; i++) values[i] *= factor;
     return out;
   }
