@@ -3,11 +3,11 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as ort from 'onnxruntime-node';
 import { runCli } from '../helpers/cli';
-import { exampleDir, fixturePath, tempDir } from '../helpers/paths';
+import { copyExampleFiles, fixturePath, tempDir } from '../helpers/paths';
 
 /** A private copy of the example parent (subclone writes beside the model). */
 function copyExample(dir: string): string {
-  for (const f of fs.readdirSync(exampleDir)) if (fs.statSync(path.join(exampleDir, f)).isFile()) fs.copyFileSync(path.join(exampleDir, f), path.join(dir, f));
+  copyExampleFiles(dir);
   return path.join(dir, 'model.onnx');
 }
 

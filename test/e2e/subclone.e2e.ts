@@ -77,13 +77,17 @@ describe('Subclone in code-server (installed .vsix, chromium)', function () {
     await shot(page, '7-custom-layers');
     assert.match(await message.innerText(), /4 layers × \d+ .* parameters/);
     await input.press('Enter'); // layers 4
+    // Wait for each box before typing into it: the next one opens only after the engine checked the last value.
+    await quickInput(page).filter({ hasText: /custom shape \(2\/5\)/ }).waitFor({ timeout: 30_000 });
     await input.press('Enter'); // d_model as offered (from the "half both" preset: 96, so 3 heads of 32)
+    await quickInput(page).filter({ hasText: /custom shape \(3\/5\)/ }).waitFor({ timeout: 30_000 });
     await input.fill('2');
     // This parent computes the attention width from the residual width: 2 heads of 32 cannot fill 96.
     await message.filter({ hasText: /d_model must equal heads × head_dim \(32\)/ }).waitFor({ timeout: 30_000 });
     await input.fill('3');
     await message.filter({ hasText: /3 heads.* parameters/ }).waitFor({ timeout: 30_000 });
     await input.press('Enter'); // heads 3; the key/value heads follow (3)
+    await quickInput(page).filter({ hasText: /custom shape \(4\/5\)/ }).waitFor({ timeout: 30_000 });
     assert.equal(await input.inputValue(), '3');
     await input.fill('6'); // more key/value heads than query heads: no engine accepts that
     // The engine's verdict replaces the prompt ("… the parent has 6"); a valid shape would show its parameters.

@@ -6,7 +6,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { runTests } from '@vscode/test-electron';
-import { exampleDir, repoRoot } from '../helpers/paths';
+import { copyExampleFiles, repoRoot } from '../helpers/paths';
 
 async function main(): Promise<void> {
   const suite = path.join(repoRoot, 'dist', 'test', 'index.js');
@@ -14,7 +14,7 @@ async function main(): Promise<void> {
   const root = fs.mkdtempSync(path.join(os.tmpdir(), 'subclone-electron-'));
   const workspace = path.join(root, 'ws');
   fs.mkdirSync(path.join(workspace, 'kjv-gpt2'), { recursive: true });
-  for (const f of fs.readdirSync(exampleDir)) fs.copyFileSync(path.join(exampleDir, f), path.join(workspace, 'kjv-gpt2', f));
+  copyExampleFiles(path.join(workspace, 'kjv-gpt2'));
   try {
     await runTests({
       version: process.env.VSCODE_VERSION ?? 'stable',

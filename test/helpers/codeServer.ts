@@ -9,7 +9,7 @@ import * as net from 'node:net';
 import * as path from 'node:path';
 import { promisify } from 'node:util';
 import { chromium, type BrowserContext } from 'playwright-core';
-import { exampleDir, repoRoot } from './paths';
+import { copyExampleFiles, repoRoot } from './paths';
 
 export const CODE_SERVER = path.join(repoRoot, '.ci', 'code-server', 'node_modules', '.bin', 'code-server');
 export const CHROMIUM = process.env.SUBCLONE_CHROMIUM ?? '/usr/bin/chromium';
@@ -52,7 +52,7 @@ export function prepareDirs(root: string): CodeServerDirs {
   fs.writeFileSync(path.join(dirs.userData, 'User', 'settings.json'), JSON.stringify(settings, null, 2));
   const model = path.join(dirs.workspace, 'kjv-gpt2');
   fs.mkdirSync(model);
-  for (const f of fs.readdirSync(exampleDir)) fs.copyFileSync(path.join(exampleDir, f), path.join(model, f));
+  copyExampleFiles(model);
   return dirs;
 }
 

@@ -36,3 +36,12 @@ export function fixtureIds(): string[] {
 export function fixturePath(id: string, file = 'model.onnx'): string {
   return path.join(fixturesDir, 'models', id, file);
 }
+
+/** Copies the example model's files (not folders such as earlier subclones) into `dir`. */
+export function copyExampleFiles(dir: string): void {
+  fs.mkdirSync(dir, { recursive: true });
+  for (const f of fs.readdirSync(exampleDir)) {
+    const from = path.join(exampleDir, f);
+    if (fs.statSync(from).isFile()) fs.copyFileSync(from, path.join(dir, f));
+  }
+}
