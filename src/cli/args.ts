@@ -1,4 +1,5 @@
 import { SubcloneError } from '../core/errors';
+import type { ProviderPreference } from '../core/runtime/executionProvider';
 import type { ParsedArgs } from './command';
 
 export function requireModelPath(args: ParsedArgs): string {
@@ -27,4 +28,11 @@ export function numberOption(args: ParsedArgs, name: string): number | undefined
 export function stringOption(args: ParsedArgs, name: string): string | undefined {
   const v = args.values[name];
   return typeof v === 'string' ? v : undefined;
+}
+
+/** --provider auto|cuda|cpu (default auto). */
+export function providerOption(args: ParsedArgs): ProviderPreference {
+  const provider = stringOption(args, 'provider') ?? 'auto';
+  if (provider !== 'auto' && provider !== 'cuda' && provider !== 'cpu') throw new SubcloneError('BadArgument', `--provider must be auto, cuda or cpu, got ${provider}`);
+  return provider;
 }

@@ -5,10 +5,9 @@ import type { TransformerMap } from '../../core/recognize/transformerMap';
 import { parseBlockPolicy } from '../../core/subclone/blockPolicy';
 import { subclone } from '../../core/subclone/subclone';
 import type { SubcloneShape } from '../../core/subclone/shape';
-import type { ProviderPreference } from '../../core/runtime/executionProvider';
 import type { Command, ParsedArgs } from '../command';
 import { formatCount } from '../format';
-import { intOption, requireModelPath, stringOption } from '../args';
+import { intOption, providerOption, requireModelPath, stringOption } from '../args';
 
 export const applyCommand: Command = {
   name: 'apply',
@@ -48,8 +47,7 @@ export const applyCommand: Command = {
     const data = stringOption(args, 'data') ?? (args.values.random ? 'random' : null);
     if (data === null && !args.values.report) ctx.err('no --data: selecting from weight magnitudes (data-free); the result is not verified on data');
     if (data === 'random') ctx.err('--random: calibrating on random inputs (an explicit fallback; scores are weaker than with real data)');
-    const provider = (stringOption(args, 'provider') ?? 'auto') as ProviderPreference;
-    if (!['auto', 'cuda', 'cpu'].includes(provider)) throw new SubcloneError('BadArgument', `--provider must be auto, cuda or cpu (got ${provider})`);
+    const provider = providerOption(args);
     let last = -1;
     const result = await subclone(file, {
       shape,

@@ -2,8 +2,7 @@ import { SubcloneError } from '../../core/errors';
 import { importanceForFile, type ImportanceFileRequest } from '../../core/importance/importanceForFile';
 import type { CalibrationRequest } from '../../core/importance/options';
 import { summaryLines } from '../../core/importance/summary';
-import type { ProviderPreference } from '../../core/runtime/executionProvider';
-import { intOption, requireModelPath, stringOption } from '../args';
+import { intOption, providerOption, requireModelPath, stringOption } from '../args';
 import type { Command, ParsedArgs } from '../command';
 
 const USAGE = [
@@ -57,9 +56,7 @@ export const importanceCommand: Command = {
 
 function request(args: ParsedArgs): ImportanceFileRequest {
   const model = requireModelPath(args);
-  const provider = stringOption(args, 'provider') ?? 'auto';
-  if (!['auto', 'cuda', 'cpu'].includes(provider)) throw new SubcloneError('BadArgument', `--provider must be auto, cuda or cpu, got ${provider}`);
-  const req: ImportanceFileRequest = { model, data: calibration(args), provider: provider as ProviderPreference, overwrite: args.values.overwrite === true };
+  const req: ImportanceFileRequest = { model, data: calibration(args), provider: providerOption(args), overwrite: args.values.overwrite === true };
   const numbers: [keyof ImportanceFileRequest & ('samples' | 'batchSize' | 'sequenceLength' | 'topK' | 'seed'), string][] = [
     ['samples', 'samples'],
     ['batchSize', 'batch'],

@@ -1,11 +1,10 @@
 import { SubcloneError, isSubcloneError } from '../../core/errors';
 import { assertWritable, writeFileAtomic } from '../../core/fs/atomicFile';
-import type { ProviderPreference } from '../../core/runtime/executionProvider';
 import { curveCsv } from '../../core/train/curveCsv';
 import { formatTrainProgress } from '../../core/train/progressMessage';
 import type { CurvePoint } from '../../core/train/trainLoop';
 import { trainOnData, type TrainingRequest } from '../../core/train/trainOnData';
-import { intOption, numberOption, requireModelPath, stringOption } from '../args';
+import { intOption, numberOption, providerOption, requireModelPath, stringOption } from '../args';
 import type { Command, ParsedArgs } from '../command';
 
 const USAGE = [
@@ -86,8 +85,7 @@ function request(args: ParsedArgs): TrainingRequest {
   if (steps === undefined) throw new SubcloneError('BadArgument', 'missing --steps N');
   const init = stringOption(args, 'init') ?? 'model';
   if (init !== 'model' && init !== 'random') throw new SubcloneError('BadArgument', `--init must be "random" (or "model", the default), got ${init}`);
-  const provider = stringOption(args, 'provider') ?? 'auto';
-  if (!['auto', 'cuda', 'cpu'].includes(provider)) throw new SubcloneError('BadArgument', `--provider must be auto, cuda or cpu, got ${provider}`);
+  const provider = providerOption(args);
   const evalBatches = stringOption(args, 'eval-batches');
   const req: TrainingRequest = {
     model,
@@ -100,7 +98,7 @@ function request(args: ParsedArgs): TrainingRequest {
     evalEvery: intOption(args, 'eval-every') ?? 0,
     evalBatches: evalBatches === 'all' ? 'all' : evalBatches === undefined ? 8 : positive(intOption(args, 'eval-batches')!, 'eval-batches'),
     seed: intOption(args, 'seed') ?? 0,
-    provider: provider as ProviderPreference,
+    provider,
     overwrite: args.values.overwrite === true,
   };
   const save = stringOption(args, 'save');

@@ -7,6 +7,7 @@ import { valueSpec } from '../onnx/valueInfo';
 import type { ProviderPreference } from '../runtime/executionProvider';
 import type { TransformerMap } from '../recognize/transformerMap';
 import { crossEntropy, distillationLossOf, floatOutput } from './modelLoss';
+import { inputRoles } from '../train/target';
 
 /**
  * A fixed set of calibration batches and the loss a model of the parent's family gets on them: next-token
@@ -37,8 +38,7 @@ export async function makeLossProbe(parent: OnnxModel, map: TransformerMap, sour
   }
   const sessionOptions = { provider: o.provider ?? 'auto', ...(o.onNotice ? { onNotice: o.onNotice } : {}) };
   const head = map.final.head;
-  const ids = map.inputs.find((v) => v.dtype.startsWith('int') && /ids|tokens?$/i.test(v.name) && !/type|position/i.test(v.name))?.name;
-  const mask = map.inputs.find((v) => /mask/i.test(v.name))?.name;
+  const { ids, mask } = inputRoles(map.inputs.map((v) => ({ name: v.name, dtype: v.dtype, rank: v.shape?.length ?? 0 })));
   if (head?.kind === 'lm' && CAUSAL.has(map.family) && ids) {
     let count = 0;
     for (const b of batches) count += nextTokenWeights(b, ids, mask).reduce((n, w) => n + w, 0);

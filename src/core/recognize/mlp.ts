@@ -1,4 +1,5 @@
 import { SubcloneError } from '../errors';
+import type { NodeProto } from '../onnx/proto';
 import { attrString, nodeLabel } from '../graph/attributes';
 import { ancestorNodes } from './graphWalk';
 import type { Linear } from './linears';
@@ -40,10 +41,10 @@ export function recognizeMlp(ctx: RecognizeContext, down: Linear): FoundMlp {
   return { up, gate, down, activation: activationOf(ctx, acts), ffn: down.inClass.size };
 }
 
-function activationOf(ctx: RecognizeContext, acts: { opType: string; input: string[]; name: string }[]): Flavour['activation'] {
+function activationOf(ctx: RecognizeContext, acts: NodeProto[]): Flavour['activation'] {
   const ops = new Set(acts.map((a) => a.opType));
   const gelu = acts.find((a) => a.opType === 'Gelu');
-  if (gelu) return attrString(gelu as never, 'approximate') === 'tanh' ? 'gelu_tanh' : 'gelu_erf';
+  if (gelu) return attrString(gelu, 'approximate') === 'tanh' ? 'gelu_tanh' : 'gelu_erf';
   if (ops.has('Erf')) return 'gelu_erf';
   if (ops.has('Tanh')) return 'gelu_tanh';
   if (ops.has('Sigmoid')) {

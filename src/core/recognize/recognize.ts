@@ -68,7 +68,7 @@ export async function analyzeModel(model: OnnxModel, options: RecognizeOptions =
   const map: TransformerMap = {
     family,
     variant: variantOf(graph, family, found, embedding),
-    dims: describeDims(ctx, seed, found, embedding, final),
+    dims: describeDims(ctx, seed, found, embedding),
     flavour,
     inputs: graph.realInputs.map(valueSpec),
     outputs: graph.proto.output.map(valueSpec),
@@ -168,7 +168,7 @@ function variantOf(graph: Graph, family: Family, found: FoundBlocks, embedding: 
   return null;
 }
 
-function describeDims(ctx: RecognizeContext, seed: EmbeddingSeed, found: FoundBlocks, embedding: EmbeddingMap, final: FinalMap): Dims {
+function describeDims(ctx: RecognizeContext, seed: EmbeddingSeed, found: FoundBlocks, embedding: EmbeddingMap): Dims {
   const b0 = found.blocks[0].attention;
   const ffns = found.blocks.map((b) => b.mlp.ffn);
   const dims = (t: string) => ctx.analysis.dims(t);
@@ -191,5 +191,4 @@ function describeDims(ctx: RecognizeContext, seed: EmbeddingSeed, found: FoundBl
     vocab: seed.kind === 'text' ? dims(seed.table)[0] : null,
     context,
   };
-  void final;
 }

@@ -5,6 +5,7 @@ import { SubcloneError, throwIfAborted } from '../errors';
 import { calibrationFor } from '../importance/calibrationFor';
 import { computeImportance } from '../importance/computeImportance';
 import type { ImportanceReport } from '../importance/report';
+import { readImportanceReport } from '../importance/reportFile';
 import type { CalibrationRequest } from '../importance/options';
 import { OnnxModel } from '../onnx/onnxModel';
 import { writeModel } from '../onnx/writeModel';
@@ -215,14 +216,9 @@ function firstLast(report: ImportanceReport): number | null {
   return s.length > 1 ? s[1][s.length - 1] : null;
 }
 
+/** A saved importance report, checked by the importance engine's reader and against this model's dimensions. */
 function readReport(file: string, map: TransformerMap): ImportanceReport {
-  let report: ImportanceReport;
-  try {
-    report = JSON.parse(fs.readFileSync(file, 'utf8')) as ImportanceReport;
-  } catch (e) {
-    throw new SubcloneError('MissingData', `cannot read the importance report ${file}: ${(e as Error).message}`);
-  }
-  if (report.version !== 1 || !Array.isArray(report.embedding?.ranking)) throw new SubcloneError('BadArgument', `${file} is not an importance report (version 1)`);
+  const report = readImportanceReport(file);
   if (report.embedding.ranking.length !== map.dims.dModel || report.ffn.length !== map.dims.layers) {
     throw new SubcloneError('BadArgument', `${file} was made for another model (${report.embedding.ranking.length} neurons, ${report.ffn.length} blocks)`);
   }

@@ -4,6 +4,7 @@ import * as ort from 'onnxruntime-node';
 import { OnnxModel } from '../../../src/core/onnx/onnxModel';
 import { writeModel } from '../../../src/core/onnx/writeModel';
 import { elementSize } from '../../../src/core/onnx/dataType';
+import { float16ToFloat32 } from '../../../src/core/onnx/float16';
 import { tensorDims } from '../../../src/core/onnx/tensorValues';
 import { Graph } from '../../../src/core/graph/graph';
 import { ownInitializer } from '../../../src/core/coupling/storedTensors';
@@ -95,20 +96,13 @@ function maxRelativeDiff(a: Record<string, ort.Tensor>, b: Record<string, ort.Te
     const x = a[name].data as Float32Array;
     const y = b[name].data as Float32Array;
     if (a[name].type !== 'float32' && a[name].type !== 'float16') continue;
-    const xs = a[name].type === 'float16' ? Float32Array.from(x as unknown as Uint16Array, halfToFloat) : x;
-    const ys = a[name].type === 'float16' ? Float32Array.from(y as unknown as Uint16Array, halfToFloat) : y;
+    const xs = a[name].type === 'float16' ? float16ToFloat32(x as unknown as Uint16Array) : x;
+    const ys = a[name].type === 'float16' ? float16ToFloat32(y as unknown as Uint16Array) : y;
     let scale = 1;
     for (const v of xs) scale = Math.max(scale, Math.abs(v));
     for (let i = 0; i < xs.length; i++) worst = Math.max(worst, Math.abs(xs[i] - ys[i]) / scale);
   }
   return worst;
-}
-
-function halfToFloat(h: number): number {
-  const e = (h >> 10) & 0x1f;
-  const f = h & 0x3ff;
-  const s = h & 0x8000 ? -1 : 1;
-  return e === 0 ? s * f * 2 ** -24 : e === 31 ? (f ? NaN : s * Infinity) : s * (1 + f / 1024) * 2 ** (e - 15);
 }
 
 describe('coupling map: permuting every tensor tied to a dimension leaves the outputs unchanged', function () {
