@@ -62,6 +62,12 @@ export interface TrainRunOptions {
   signal?: AbortSignal;
   onProgress?: (p: TrainProgress) => void;
   onNotice?: (message: string) => void;
+  /** Called once the trainer is ready, before the first update, with the held-out loss at step 0 (evalAtStart). */
+  onStart?: (initialValLoss: number | null) => void;
+  /** CPU threads for onnxruntime (default: its choice); 1 when runs train side by side, one per core. */
+  threads?: number;
+  /** End the run (instead of throwing) when the training loss becomes NaN or infinite: the result says `diverged`. */
+  stopOnNonFinite?: boolean;
 }
 
 export interface TrainResult {
@@ -75,6 +81,8 @@ export interface TrainResult {
   unreached: string[];
   config: TrainConfig & { minLr: number; warmup: number };
   seconds: number;
+  /** With stopOnNonFinite: the 1-based step whose loss was not finite (the curve ends before it). */
+  diverged?: { step: number; loss: number };
 }
 
 /** Fills in the defaults that depend on the other settings. */
@@ -107,6 +115,7 @@ export async function trainModel(
     ...(run.onNotice ? { onNotice: run.onNotice } : {}),
     ...(run.signal ? { signal: run.signal } : {}),
     ...(initial ? { initial } : {}),
+    ...(run.threads ? { threads: run.threads } : {}),
   });
   try {
     const vocab = trainer.graph.lossKind === 'crossEntropy' ? trainer.graph.output.dims[trainer.graph.output.dims.length - 1] : undefined;
@@ -117,6 +126,8 @@ export async function trainModel(
     const schedule: Schedule = { lr: config.lr, minLr: config.minLr, warmup: config.warmup, steps: config.steps };
     const curve: CurvePoint[] = [];
     const initialValLoss = config.evalAtStart ? await evaluateLoss(trainer, data.validation(), check, run.signal) : null;
+    run.onStart?.(initialValLoss);
+    let diverged: TrainResult['diverged'];
     for (let s = 0; s < config.steps; s++) {
       throwIfAborted(run.signal);
       const batch = data.train(s);
@@ -124,6 +135,10 @@ export async function trainModel(
       const t0 = performance.now();
       const lr = learningRate(schedule, s);
       const { loss, grads } = await trainer.step(batch);
+      if (!Number.isFinite(loss) && run.stopOnNonFinite) {
+        diverged = { step: s + 1, loss };
+        break;
+      }
       if (!Number.isFinite(loss)) throw new SubcloneError('Runtime', `the training loss became ${loss} at step ${s + 1}; try a lower learning rate`);
       const gradNorm = globalNorm(grads);
       optimizer.step(grads, lr, clipScale(gradNorm, config.clip));
@@ -136,7 +151,8 @@ export async function trainModel(
       curve.push(point);
       run.onProgress?.({ ...point, steps: config.steps, gradNorm });
     }
-    return { curve, initialValLoss, values: trainer.values(), provider: trainer.provider, unreached: trainer.graph.unreached, config, seconds: (performance.now() - started) / 1000 };
+    const seconds = (performance.now() - started) / 1000;
+    return { curve, initialValLoss, values: trainer.values(), provider: trainer.provider, unreached: trainer.graph.unreached, config, seconds, ...(diverged ? { diverged } : {}) };
   } finally {
     await trainer.release();
   }
