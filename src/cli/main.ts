@@ -5,8 +5,9 @@ import { importanceCommand } from './commands/importance';
 import { inspectCommand } from './commands/inspect';
 import { applyCommand } from './commands/apply';
 import { trainCommand } from './commands/train';
+import { convergeCommand } from './commands/converge';
 
-const COMMANDS: Command[] = [inspectCommand, importanceCommand, applyCommand, trainCommand];
+const COMMANDS: Command[] = [inspectCommand, importanceCommand, applyCommand, trainCommand, convergeCommand];
 
 /** Exit codes: 0 ok, 1 failure, 2 unsupported model, 3 unreadable model or data, 64 usage, 130 cancelled. */
 export function exitCodeFor(code: ErrorCode): number {

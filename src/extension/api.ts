@@ -1,4 +1,5 @@
 import type * as vscode from 'vscode';
+import type { ToImportance } from '../protocol/importanceProtocol';
 import type { ToOverview } from '../protocol/webviewProtocol';
 import type { ModelWorker } from './worker/modelWorker';
 
@@ -20,6 +21,8 @@ export interface SubcloneApi {
   providerStatus(): string;
   /** Fires with every `model` or `loadError` message an overview editor posts to its webview. */
   onDidPostOverview: vscode.Event<{ uri: vscode.Uri; message: ToOverview }>;
+  /** Fires with every message (except `loading`) an importance panel posts to its webview. */
+  onDidPostImportance: vscode.Event<{ uri: vscode.Uri; message: ToImportance }>;
   /** The errors commands have shown since activation, oldest first. */
   reportedErrors: readonly ReportedError[];
 }

@@ -2,12 +2,16 @@ import * as vscode from 'vscode';
 import { ProviderStatus } from './providerStatus';
 import { registerCommands } from './commands/registerCommands';
 import { Log } from './log';
-import { OverviewEditorProvider } from './overview/overviewEditorProvider';
+import { ImportanceView } from './importance/importanceView';
+import { IMPORTANCE_VIEW_TYPE } from './importance/viewType';
+import { OverviewView } from './overview/overviewView';
+import { OVERVIEW_VIEW_TYPE } from './overview/viewType';
+import { ReadonlyEditorProvider } from './readonlyEditorProvider';
 import type { Services } from './services';
 import type { SubcloneApi } from './api';
 import { ModelWorker } from './worker/modelWorker';
 
-/** Activation: the output channel, the model worker, the status bar item, the commands and the overview editor. */
+/** Activation: the output channel, the model worker, the status bar item, the commands, the overview and the importance panel. */
 export function activate(context: vscode.ExtensionContext): SubcloneApi {
   const log = new Log();
   context.subscriptions.push(log);
@@ -16,11 +20,13 @@ export function activate(context: vscode.ExtensionContext): SubcloneApi {
   const services: Services = { worker, log, state: context.workspaceState, extensionUri: context.extensionUri };
   const status = new ProviderStatus(worker, log);
   context.subscriptions.push(status);
-  const overview = OverviewEditorProvider.register(services);
-  context.subscriptions.push(overview);
+  // The overview re-reads the model on every open (cheap); the importance panel keeps its picker and results.
+  const overview = ReadonlyEditorProvider.register(OVERVIEW_VIEW_TYPE, (uri, panel) => new OverviewView(uri, panel, services), { retainContextWhenHidden: false });
+  const importance = ReadonlyEditorProvider.register(IMPORTANCE_VIEW_TYPE, (uri, panel) => new ImportanceView(uri, panel, services), { retainContextWhenHidden: true });
+  context.subscriptions.push(overview, importance);
   const reported = registerCommands(context, services, status);
   log.info(`Subclone ${context.extension.packageJSON.version as string} activated; execution provider setting: ${worker.preference}`);
-  return { worker, providerStatus: () => status.text, onDidPostOverview: overview.onDidPost, reportedErrors: reported };
+  return { worker, providerStatus: () => status.text, onDidPostOverview: overview.onDidPost, onDidPostImportance: importance.onDidPost, reportedErrors: reported };
 }
 
 export function deactivate(): void {}

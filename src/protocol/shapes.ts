@@ -50,3 +50,23 @@ export function formatCount(n: number): string {
   }
   return String(n);
 }
+
+/**
+ * The shape with one number changed, and the numbers that follow it moved along, so the shape checked while typing
+ * is one a person would mean. A new width keeps the parent's head_dim (the default heads policy) when it divides:
+ * the heads follow. Changing the heads moves the key/value heads: equal to the heads without grouped-query
+ * attention in the parent, else the largest divisor of the heads not above the current value.
+ */
+export function withField(shape: TargetShape, field: keyof TargetShape, n: number, parent: { shape: TargetShape }): TargetShape {
+  const next = { ...shape, [field]: n };
+  if (field === 'dModel') {
+    const headDim = parent.shape.dModel / parent.shape.heads;
+    const heads = n / headDim;
+    return Number.isInteger(headDim) && Number.isInteger(heads) && heads >= 1 && heads <= parent.shape.heads ? withField(next, 'heads', heads, parent) : next;
+  }
+  if (field !== 'heads') return next;
+  if (parent.shape.kvHeads === parent.shape.heads) return { ...next, kvHeads: n };
+  let kv = Math.min(shape.kvHeads, n);
+  while (kv > 1 && n % kv !== 0) kv--;
+  return { ...next, kvHeads: Math.max(kv, 1) };
+}

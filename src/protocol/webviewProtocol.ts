@@ -74,15 +74,20 @@ export interface ImportanceRequestMessage {
   type: 'computeImportance';
 }
 
+/** The user pressed "Show Neuron Importance". */
+export interface ShowImportanceMessage {
+  type: 'showImportance';
+}
+
 /** The user asked to read the model again. */
 export interface ReloadMessage {
   type: 'reload';
 }
 
-export type FromOverview = ReadyMessage | SubcloneRequestMessage | ImportanceRequestMessage | ReloadMessage;
+export type FromOverview = ReadyMessage | SubcloneRequestMessage | ImportanceRequestMessage | ShowImportanceMessage | ReloadMessage;
 
 /** The `type` of every webview → host message, for validating what arrives from the webview. */
-export const FROM_OVERVIEW_TYPES: readonly FromOverview['type'][] = ['ready', 'subclone', 'computeImportance', 'reload'];
+export const FROM_OVERVIEW_TYPES: readonly FromOverview['type'][] = ['ready', 'subclone', 'computeImportance', 'showImportance', 'reload'];
 
 /** Whether a value received from the webview is one of its messages. */
 export function isFromOverview(value: unknown): value is FromOverview {

@@ -9,6 +9,10 @@ import type { TransformerMap } from '../core/recognize/transformerMap';
 import type { Provider, ProviderPreference } from '../core/runtime/executionProvider';
 import type { ShapePreset, TargetShape } from './shapes';
 import type { TrainingRequest, TrainingRunResult } from '../core/train/trainOnData';
+import type { ConvergeRequest } from '../core/converge/runConvergence';
+import type { ConvergenceFile } from '../core/converge/convergenceFile';
+import type { SweepEstimate } from '../core/converge/estimate';
+import type { BlockSearchView, Budget, BudgetResult, ImportanceAnalysis, PanelBlockPolicy, SelectionView } from './importanceProtocol';
 
 export interface WorkerMethods {
   /** Reads a model and summarises it. */
@@ -24,18 +28,43 @@ export interface WorkerMethods {
   validateShape: { params: { file: string; shape: TargetShape }; result: { ok: boolean; message: string | null; parameters: number | null } };
   /** Computes neuron importance on calibration data (null: data-free) and writes its report (`reportFile`). */
   importance: { params: { file: string; data: string | null; samples?: number }; result: { reportFile: string; summary: string } };
-  /** Subclones the model to a shape and writes the child folder. */
+  /**
+   * Subclones the model to a shape and writes the child folder. With `report`, selects from that importance
+   * report (and reuses a loss-guided block search the panel already ran for this shape).
+   */
   apply: {
-    params: { file: string; shape: TargetShape; data: string | null; outDir?: string; overwrite?: boolean };
+    params: { file: string; shape: TargetShape; data: string | null; outDir?: string; overwrite?: boolean; report?: string; blocks?: PanelBlockPolicy };
     result: {
       outDir: string;
       modelFile: string;
+      /** The parent blocks kept, in order. */
+      blocks: number[];
       parameters: { parent: number; child: number };
-      losses: { parent: number | null; child: number | null; randomInit: number | null } | null;
+      losses: { parent: number | null; child: number | null; randomInit: number | null; metric: string } | null;
+      createdAt: string;
     };
   };
+  /**
+   * Reads an importance report and derives what its panel shows. With `recognize` (a trusted workspace), the
+   * model is recognised for the parent's shape and presets; `modelProblem` says why there is no model to act on.
+   */
+  importanceView: { params: { reportFile: string; recognize: boolean }; result: ImportanceAnalysis & { modelProblem: string | null } };
+  /** What a shape keeps under a block policy, from the report (the engine's selection and shape check). */
+  selectShape: { params: { reportFile: string; shape: TargetShape; policy: PanelBlockPolicy }; result: SelectionView };
+  /** Runs the loss-guided block search for a shape on the report's calibration data (remembered for selectShape and apply). */
+  scoreBlocks: { params: { reportFile: string; shape: TargetShape }; result: BlockSearchView };
+  /** Searches the uniform shapes that fit a parameter budget and scores the most promising by calibration loss. */
+  fitBudget: { params: { reportFile: string; budget: Budget; candidates?: number }; result: BudgetResult };
   /** Trains on a text file or image folder; progress messages are `step=… loss=… lr=… tok/s=… [val=…]` (parseTrainProgress). */
   train: { params: TrainingRequest; result: TrainingRunResult };
+  /**
+   * The convergence check: trains the child and a random init at each learning rate of the two sweeps and writes
+   * convergence.json. Progress messages are `converge run=… status=…` and `converge run=… step=… val=…` lines
+   * (parseConvergeEvent); a cancelled sweep resolves with `cancelled` and the verdict over the runs that finished.
+   */
+  converge: { params: ConvergeRequest; result: { file: string; cancelled: boolean; content: ConvergenceFile } };
+  /** Times a few steps of the child and estimates a sweep's wall time; `defaultSteps` fits about two minutes. */
+  convergeEstimate: { params: Omit<ConvergeRequest, 'outDir' | 'overwrite'>; result: SweepEstimate & { defaultSteps: number } };
   /** The execution provider a session would use now for the call's preference, and why not CUDA when not. */
   executionProvider: { params: Record<string, never>; result: { preference: ProviderPreference; provider: Provider; reason: string | null } };
 }

@@ -6,12 +6,15 @@ import { inspectModel } from '../core/recognize/inspectModel';
 import { shapePresets } from '../core/subclone/presets';
 import { checkShape, countShapeParameters } from '../core/subclone/shape';
 import { subclone } from '../core/subclone/subclone';
+import { importanceHandlers } from './importanceHandlers';
 import { mapOf } from './mapCache';
+import { knownSearch, reportOf } from './reportCache';
 import { CUDA_INSTALL_HINT, type ProviderPreference } from '../core/runtime/executionProvider';
 import { cudaUnavailableReason, expectedProvider } from '../core/runtime/ortSession';
 import { formatTrainProgress } from '../core/train/progressMessage';
 import { trainOnData } from '../core/train/trainOnData';
 import type { MethodName, Params, Result } from '../protocol/workerProtocol';
+import { convergeReporting, estimateWithDefaultSteps } from '../core/converge/reporting';
 
 /** What a handler gets to report progress and see cancellation. */
 export interface CallContext {
@@ -48,10 +51,15 @@ export const handlers: Handlers = {
     });
     return { reportFile, summary: oneLineSummary(report) };
   },
-  async apply({ file, shape, data, outDir, overwrite }, ctx) {
+  async apply({ file, shape, data, outDir, overwrite, report, blocks }, ctx) {
+    // The panel's loss-guided search for this shape ran on the report's data with apply's seed: reuse it.
+    const search = report && (blocks ?? 'loss') === 'loss' && data !== null && data === reportOf(report).calibration.path ? knownSearch(file, report, shape) : null;
     const r = await subclone(file, {
       shape,
       data,
+      ...(report ? { report } : {}),
+      ...(blocks ? { blocks: { kind: blocks } } : {}),
+      ...(search ? { blockSearch: { chosen: search.chosen, candidates: search.candidates, method: search.method } } : {}),
       ...(outDir ? { outDir } : {}),
       overwrite: overwrite ?? false,
       provider: ctx.provider,
@@ -63,10 +71,15 @@ export const handlers: Handlers = {
     return {
       outDir: r.outDir,
       modelFile: r.modelFile,
+      blocks: r.provenance.kept.blocks,
       parameters: { parent: r.provenance.parent.parameters, child: r.provenance.parameters },
-      losses: v ? { parent: v.parent, child: v.child, randomInit: v.randomInit } : null,
+      losses: v ? { parent: v.parent, child: v.child, randomInit: v.randomInit, metric: v.metric } : null,
+      createdAt: r.provenance.createdAt,
     };
   },
+  ...importanceHandlers,
+  converge: (params, { signal, provider, progress, notice }) => convergeReporting(params, { signal, provider, progress, notice }),
+  convergeEstimate: (params, { signal, provider, notice }) => estimateWithDefaultSteps(params, { signal, provider, notice }),
   train: (params, { signal, provider, progress, notice }) =>
     trainOnData({ ...params, provider: params.provider ?? provider }, { signal, onNotice: notice, onProgress: (p) => progress(p.step / p.steps, formatTrainProgress(p)) }),
   async executionProvider(_params, { provider }) {

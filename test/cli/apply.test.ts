@@ -98,4 +98,39 @@ describe('subclone apply', function () {
     assert.equal(r.code, 2);
     assert.match(r.stderr, /not a transformer/);
   });
+
+  it('--params 25% searches the shapes that fit, prints the candidates with parameters and losses, and writes the best', async () => {
+    const model = copyExample(dir);
+    const r = await runCli(['apply', model, '--params', '25%', '--candidates', '4', '--data', path.join(dir, 'kjv.txt')]);
+    assert.equal(r.code, 0, r.stderr);
+    const rows = r.stdout.split('\n').filter((l) => /^\s+\d+\s+\d+ layers? × \d+/.test(l));
+    assert.equal(rows.length, 4, r.stdout);
+    const losses = rows.map((l) => Number(/(\d+\.\d+)(\s+← written)?$/.exec(l)![1]));
+    assert.deepEqual(losses, [...losses].sort((a, b) => a - b), 'best first');
+    for (const l of rows) assert.match(l, /\d+(\.\d+)?K \(2\d\.\d%\)|\d+(\.\d+)?K \(1\d\.\d%\)/);
+    assert.match(rows[0], /← written$/);
+    const written = /^wrote (.+)$/m.exec(r.stdout)![1];
+    const p = JSON.parse(fs.readFileSync(path.join(written, 'subclone.json'), 'utf8'));
+    assert.ok(p.parameters <= 0.25 * p.parent.parameters, `${p.parameters} > 25% of ${p.parent.parameters}`);
+    assert.equal(p.budgetSearch.candidates.length, 4);
+    assert.equal(p.budgetSearch.candidates[0].loss, Math.min(...p.budgetSearch.candidates.map((c: { loss: number }) => c.loss)));
+    assert.deepEqual(p.shape, p.budgetSearch.candidates[0].shape);
+    assert.deepEqual(p.kept.blocks, p.budgetSearch.candidates[0].blocks);
+    assert.equal(p.blockSelection.policy, 'loss');
+  });
+
+  it('--params is checked before the model is read: no shape flags with it, it needs data, and it must parse', async () => {
+    const missing = path.join(dir, 'absent.onnx'); // never read: each call fails on its arguments first
+    const cases: [string[], RegExp][] = [
+      [['--params', '25%', '--layers', '3', '--data', 'x.txt'], /--params searches the shape; leave out --layers/],
+      [['--params', '25%'], /--params scores shapes by calibration loss: pass --data/],
+      [['--params', 'a quarter', '--data', 'x.txt'], /a parameter budget is a count/],
+      [['--layers', '3', '--candidates', '4'], /--candidates goes with --params/],
+    ];
+    for (const [args, pattern] of cases) {
+      const r = await runCli(['apply', missing, ...args]);
+      assert.equal(r.code, 64, `${args.join(' ')}: ${r.stderr}`);
+      assert.match(r.stderr, pattern);
+    }
+  });
 });

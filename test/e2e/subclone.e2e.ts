@@ -2,37 +2,20 @@
 // Needs `npm run package` (the e2e stage runs it), .ci/install-code-server.sh and chromium.
 import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
-import type { BrowserContext, Page } from 'playwright-core';
-import { installVsix, launchBrowser, prepareDirs, requireTools, startCodeServer, type CodeServerDirs, type RunningCodeServer } from '../helpers/codeServer';
+import type { Page } from 'playwright-core';
+import type { CodeServerDirs } from '../helpers/codeServer';
 import { int64Tensor, runModel } from '../helpers/ort';
-import { repoRoot } from '../helpers/paths';
-import { contextMenuItem, explorerRow, overviewFrame, pick, quickInput, shot, slug, waitForContributions, waitForQuickPickRow } from './workbench';
-
-const VSIX = path.join(repoRoot, 'subclone-linux-x64.vsix');
+import { contextMenuItem, explorerRow, openWorkbench, pick, quickInput, shot, slug, waitForQuickPickRow, webviewFrame, type Workbench } from './workbench';
 
 describe('Subclone in code-server (installed .vsix, chromium)', function () {
-  let root: string;
+  let workbench: Workbench;
   let dirs: CodeServerDirs;
-  let server: RunningCodeServer;
-  let browser: BrowserContext;
   let page: Page;
 
   before(async function () {
-    requireTools();
-    assert.ok(fs.existsSync(VSIX), `${VSIX} is missing: run \`npm run package\``);
-    root = fs.mkdtempSync(path.join(os.tmpdir(), 'subclone-e2e-'));
-    dirs = prepareDirs(root);
-    const installed = await installVsix(dirs, VSIX);
-    assert.match(installed, /was successfully installed/, installed);
-    server = await startCodeServer(dirs);
-    browser = await launchBrowser(path.join(root, 'chromium'));
-    page = await browser.newPage();
-    await page.goto(`${server.url}/?folder=${encodeURIComponent(dirs.workspace)}`);
-    await explorerRow(page, 'kjv-gpt2').click({ timeout: 60_000 });
-    await explorerRow(page, 'model.onnx').waitFor({ state: 'visible' });
-    await waitForContributions(page, explorerRow(page, 'model.onnx'), 'Show Model Overview');
+    workbench = await openWorkbench();
+    ({ dirs, page } = workbench);
     await shot(page, '1-explorer');
   });
 
@@ -41,14 +24,12 @@ describe('Subclone in code-server (installed .vsix, chromium)', function () {
   });
 
   after(async () => {
-    await browser?.close().catch(() => undefined);
-    await server?.stop();
-    if (root && !process.env.SUBCLONE_KEEP_TEST_DIRS) fs.rmSync(root, { recursive: true, force: true });
+    await workbench?.close();
   });
 
   it('opens model.onnx in the model overview and renders its inputs, outputs and parameters', async () => {
     await explorerRow(page, 'model.onnx').dblclick();
-    const frame = overviewFrame(page);
+    const frame = webviewFrame(page);
     await frame.locator('h1', { hasText: 'model.onnx' }).waitFor({ timeout: 60_000 });
     await frame.locator('[data-testid="io"]').getByText('input_ids').first().waitFor();
     assert.match(await frame.locator('[data-testid="parameters-total"]').innerText(), /2\.(79|74) M parameters/); // all float initializers; unique (tied counted once) when recognised
@@ -57,7 +38,7 @@ describe('Subclone in code-server (installed .vsix, chromium)', function () {
   });
 
   it('renders the model\'s dimensions in the overview: 6 layers × 192 [waits on inspect]', async () => {
-    const frame = overviewFrame(page);
+    const frame = webviewFrame(page);
     const recognition = frame.locator('[data-testid="recognition"]');
     if (await recognition.count()) assert.fail(`the overview shows no dimensions: ${(await recognition.innerText()).trim()}`);
     assert.equal((await frame.locator('[data-dim="layers"] dd').innerText()).trim(), '6');

@@ -1,8 +1,69 @@
 /** Playwright steps on the VS Code workbench in code-server: explorer rows, context menus, quick inputs, toasts. */
+import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
+import * as os from 'node:os';
 import * as path from 'node:path';
-import type { FrameLocator, Locator, Page } from 'playwright-core';
-import { RESULTS_DIR } from '../helpers/codeServer';
+import type { BrowserContext, FrameLocator, Locator, Page } from 'playwright-core';
+import { RESULTS_DIR, installVsix, launchBrowser, prepareDirs, requireTools, startCodeServer, type CodeServerDirs, type RunningCodeServer } from '../helpers/codeServer';
+import { repoRoot } from '../helpers/paths';
+
+const VSIX = path.join(repoRoot, 'subclone-linux-x64.vsix');
+
+/** The packaged extension installed in a fresh code-server, a workspace with the example, and a browser page on it. */
+export interface Workbench {
+  dirs: CodeServerDirs;
+  server: RunningCodeServer;
+  browser: BrowserContext;
+  page: Page;
+  /** Closes the browser, stops code-server and removes the folders (kept with SUBCLONE_KEEP_TEST_DIRS=1). */
+  close(): Promise<void>;
+}
+
+/**
+ * Installs subclone-linux-x64.vsix into a fresh code-server, opens the workspace (a copy of examples/kjv-gpt2 in
+ * kjv-gpt2/) in chromium, and waits until the extension's explorer contributions are there. `prepare` runs on the
+ * workspace before the workbench opens.
+ */
+export async function openWorkbench(prepare: (dirs: CodeServerDirs) => Promise<void> | void = () => undefined): Promise<Workbench> {
+  requireTools();
+  assert.ok(fs.existsSync(VSIX), `${VSIX} is missing: run \`npm run package\``);
+  const root = fs.mkdtempSync(path.join(os.tmpdir(), 'subclone-e2e-'));
+  const dirs = prepareDirs(root);
+  await prepare(dirs);
+  const installed = await installVsix(dirs, VSIX);
+  assert.match(installed, /was successfully installed/, installed);
+  const server = await startCodeServer(dirs);
+  const browser = await launchBrowser(path.join(root, 'chromium'));
+  const page = await browser.newPage();
+  await page.goto(`${server.url}/?folder=${encodeURIComponent(dirs.workspace)}`);
+  await explorerRow(page, 'kjv-gpt2').click({ timeout: 60_000 });
+  await explorerRow(page, 'model.onnx').waitFor({ state: 'visible' });
+  await waitForContributions(page, explorerRow(page, 'model.onnx'), 'Show Model Overview');
+  const close = async () => {
+    await browser.close().catch(() => undefined);
+    await server.stop();
+    if (!process.env.SUBCLONE_KEEP_TEST_DIRS) fs.rmSync(root, { recursive: true, force: true });
+  };
+  return { dirs, server, browser, page, close };
+}
+
+/** Switches the colour theme the way a person does: F1 → Preferences: Color Theme → the theme's name. */
+export async function setColorTheme(page: Page, theme: 'Default Light Modern' | 'Default Dark Modern'): Promise<void> {
+  await page.keyboard.press('F1');
+  const input = quickInput(page).locator('input');
+  await input.waitFor({ state: 'visible' });
+  await input.fill('>Preferences: Color Theme');
+  // Click the command itself: Enter would take the first row, "Browse Color Themes in Marketplace".
+  await quickInput(page).locator('.monaco-list-row', { hasText: /^\s*Preferences: Color Theme/ }).first().click();
+  // Click the theme's row too: typing its name and pressing Enter can land on "Browse Additional Color Themes…".
+  const row = quickInput(page).locator('.monaco-list-row', { hasText: theme }).first();
+  await row.waitFor();
+  await page.waitForTimeout(300);
+  await row.click();
+  const light = theme.includes('Light');
+  await page.waitForFunction((wantLight) => document.querySelector('.monaco-workbench')?.classList.contains(wantLight ? 'vs' : 'vs-dark'), light, { timeout: 30_000 });
+  await page.waitForTimeout(800); // webviews get the new theme's variables a moment later
+}
 
 export function explorerRow(page: Page, name: string): Locator {
   return page.locator(`.explorer-folders-view .monaco-list-row[aria-label="${name}"]`);
@@ -20,6 +81,7 @@ export async function contextMenuItem(page: Page, row: Locator, item: string, ti
     try {
       await menuItem.waitFor({ state: 'visible', timeout: 2_000 });
       await shot(page, `context-menu-${slug(item)}`);
+      await page.waitForTimeout(400); // VS Code ignores a click that lands right after the menu opens
       await menuItem.click();
       return;
     } catch {
@@ -79,8 +141,8 @@ export async function pick(page: Page, text: string): Promise<void> {
   await input.press('Enter');
 }
 
-/** The model overview's content: webviews are two iframes deep. */
-export function overviewFrame(page: Page): FrameLocator {
+/** The active webview editor's content (the model overview, the importance panel): two iframes deep. */
+export function webviewFrame(page: Page): FrameLocator {
   return page.frameLocator('iframe.webview.ready').frameLocator('#active-frame');
 }
 

@@ -2,10 +2,10 @@ import * as assert from 'node:assert/strict';
 import * as vscode from 'vscode';
 import { activateExtension, EXTENSION_ID } from './harness';
 
-const COMMANDS = ['subclone.subclone', 'subclone.showOverview', 'subclone.computeImportance', 'subclone.selectExecutionProvider'];
+const COMMANDS = ['subclone.subclone', 'subclone.showOverview', 'subclone.computeImportance', 'subclone.showImportance', 'subclone.selectExecutionProvider'];
 
 describe('activation', () => {
-  it('activates and registers the four commands', async () => {
+  it('activates and registers its commands', async () => {
     await activateExtension();
     const all = await vscode.commands.getCommands(true);
     for (const c of COMMANDS) assert.ok(all.includes(c), `${c} is not registered`);

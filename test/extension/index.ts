@@ -22,7 +22,7 @@ export async function run(): Promise<void> {
   await import('./activation.test');
   await import('./overview.test');
   await import('./subclone.test');
-  await import('./importance.test');
+  await import('./importancePanel.test');
   await import('./responsiveness.test');
   const failures = await new Promise<number>((resolve) => mocha.run(resolve));
   if (failures > 0) throw new Error(`${failures} extension-host test(s) failed`);

@@ -22,6 +22,7 @@ const root: HTMLElement = found;
 const actions: Actions = {
   subclone: () => vscode.postMessage({ type: 'subclone' }),
   computeImportance: () => vscode.postMessage({ type: 'computeImportance' }),
+  showImportance: () => vscode.postMessage({ type: 'showImportance' }),
   reload: () => vscode.postMessage({ type: 'reload' }),
 };
 

@@ -6,6 +6,7 @@ import { formatBytes, grid, h } from './dom';
 export interface Actions {
   subclone(): void;
   computeImportance(): void;
+  showImportance(): void;
   reload(): void;
 }
 
@@ -32,6 +33,7 @@ function header(data: OverviewData, actions: Actions): HTMLElement {
   const r = data.recognition;
   const family = r.status === 'recognized' ? h('vscode-tag', { 'data-testid': 'family' }, `${FAMILY_NAMES[r.family] ?? r.family}${r.variant ? ` (${r.variant})` : ''}`) : null;
   const subclone = button('Subclone…', 'primary', data.actionsEnabled, actions.subclone);
+  const show = button('Show Neuron Importance', 'secondary', data.actionsEnabled, actions.showImportance);
   const importance = button('Compute Neuron Importance', 'secondary', data.actionsEnabled, actions.computeImportance);
   const facts = [data.path, formatBytes(data.fileBytes), data.producer || null, `IR ${data.irVersion}`, opsetText(data.opsets), data.externalData ? 'external data' : null].filter(Boolean).join(' · ');
   return h(
@@ -39,7 +41,7 @@ function header(data: OverviewData, actions: Actions): HTMLElement {
     {},
     h('div', { class: 'title' }, h('h1', {}, data.fileName), family),
     h('p', { class: 'muted' }, facts),
-    h('div', { class: 'actions' }, subclone, importance),
+    h('div', { class: 'actions' }, subclone, show, importance),
     data.actionsDisabledReason ? h('p', { class: 'muted', 'data-testid': 'actions-disabled' }, data.actionsDisabledReason) : null,
   );
 }

@@ -3,8 +3,11 @@ import { OnnxModel } from '../../core/onnx/onnxModel';
 import { recognize } from '../../core/recognize/recognize';
 import type { TransformerMap } from '../../core/recognize/transformerMap';
 import { parseBlockPolicy } from '../../core/subclone/blockPolicy';
+import { budgetParameters, parseBudget } from '../../core/subclone/budgetSearch';
 import { subclone } from '../../core/subclone/subclone';
+import { describeShape } from '../../protocol/shapes';
 import type { SubcloneShape } from '../../core/subclone/shape';
+import type { Provenance } from '../../core/subclone/provenance';
 import type { Command, ParsedArgs } from '../command';
 import { formatCount } from '../format';
 import { intOption, providerOption, requireModelPath, stringOption } from '../args';
@@ -13,8 +16,12 @@ export const applyCommand: Command = {
   name: 'apply',
   summary: 'subclone a model to a smaller shape and write <model>-subclone-<shape>/ beside it',
   usage:
-    'subclone apply <model.onnx> --layers l --dim d [--heads h] [--kv-heads k] [--ffn f|f1,f2,…] [--data file|folder | --random] ' +
-    '[--report importance.json] [--blocks loss|magnitude|first|middle|i,j,…] [--no-scale] [--out dir] [--force] [--provider auto|cuda|cpu] [--seed n] [--json]',
+    'subclone apply <model.onnx> (--layers l --dim d [--heads h] [--kv-heads k] [--ffn f|f1,f2,…] | --params N|P% [--candidates K]) ' +
+    '[--data file|folder | --random] [--report importance.json] [--blocks loss|magnitude|first|middle|i,j,…] [--no-scale] [--out dir] [--force] ' +
+    '[--provider auto|cuda|cpu] [--seed n] [--json]\n\n' +
+    '--params fits a parameter budget (a count such as 700K or 1.2M, or a percentage of the parent): the uniform shapes that fit are\n' +
+    'screened by the importance they keep, the K most promising (default 6) are scored by calibration loss with loss-guided\n' +
+    'blocks, the table is printed and the best is written. It needs calibration data.',
   options: {
     layers: { type: 'string' },
     dim: { type: 'string' },
@@ -31,10 +38,23 @@ export const applyCommand: Command = {
     provider: { type: 'string' },
     seed: { type: 'string' },
     samples: { type: 'string' },
+    params: { type: 'string' },
+    candidates: { type: 'string' },
     json: { type: 'boolean' },
   },
   async run(args, ctx) {
     const file = requireModelPath(args);
+    // Argument combinations are checked before the model is read.
+    const budgetText = stringOption(args, 'params');
+    const budgetAsked = budgetText === undefined ? undefined : parseBudget(budgetText);
+    const shapeFlags = ['layers', 'dim', 'heads', 'kv-heads', 'ffn'].filter((f) => args.values[f] !== undefined);
+    if (budgetText !== undefined && shapeFlags.length) throw new SubcloneError('BadArgument', `--params searches the shape; leave out --${shapeFlags.join(', --')}`);
+    if (budgetText === undefined && args.values.candidates !== undefined) throw new SubcloneError('BadArgument', '--candidates goes with --params');
+    const candidates = intOption(args, 'candidates');
+    if (candidates !== undefined && candidates < 1) throw new SubcloneError('BadArgument', `--candidates must be at least 1, got ${candidates}`);
+    if (args.values.random && args.values.data) throw new SubcloneError('BadArgument', 'pass either --data or --random, not both');
+    const data = stringOption(args, 'data') ?? (args.values.random ? 'random' : null);
+    if (budgetText !== undefined && data === null) throw new SubcloneError('BadArgument', '--params scores shapes by calibration loss: pass --data (or --random as a fallback)');
     const model = OnnxModel.load(file);
     let map: TransformerMap;
     try {
@@ -42,15 +62,15 @@ export const applyCommand: Command = {
     } finally {
       model.close();
     }
-    const shape = shapeFromArgs(args, map);
-    if (args.values.random && args.values.data) throw new SubcloneError('BadArgument', 'pass either --data or --random, not both');
-    const data = stringOption(args, 'data') ?? (args.values.random ? 'random' : null);
+    const budget = budgetAsked === undefined ? undefined : budgetParameters(budgetAsked, map.parameterCounts.total);
+    const shape = budget === undefined ? shapeFromArgs(args, map) : undefined;
     if (data === null && !args.values.report) ctx.err('no --data: selecting from weight magnitudes (data-free); the result is not verified on data');
     if (data === 'random') ctx.err('--random: calibrating on random inputs (an explicit fallback; scores are weaker than with real data)');
     const provider = providerOption(args);
     let last = -1;
     const result = await subclone(file, {
-      shape,
+      ...(shape ? { shape } : {}),
+      ...(budget !== undefined ? { budget, ...(candidates ? { candidates } : {}) } : {}),
       data,
       ...(args.values.report ? { report: stringOption(args, 'report')! } : {}),
       ...(args.values.blocks ? { blocks: parseBlockPolicy(stringOption(args, 'blocks')!, map.dims.layers) } : {}),
@@ -73,9 +93,11 @@ export const applyCommand: Command = {
       ctx.out(JSON.stringify({ outDir: result.outDir, modelFile: result.modelFile, ...p }, null, 2));
       return 0;
     }
+    if (p.budgetSearch) for (const line of budgetTable(p.budgetSearch, p.parent.parameters)) ctx.out(line);
     ctx.out(`wrote ${result.outDir}`);
     ctx.out(`  kept blocks [${p.kept.blocks.join(', ')}] of ${map.dims.layers} (${p.blockSelection.policy}${p.blockSelection.method ? `, ${p.blockSelection.candidates.length} candidates ${p.blockSelection.method}` : ''})`);
-    ctx.out(`  kept ${p.kept.embedding.length} of ${map.dims.dModel} embedding neurons; heads ${shape.heads}${shape.kvHeads !== shape.heads ? ` (${shape.kvHeads} KV)` : ''} of ${map.dims.heads}; FFN ${Array.isArray(shape.ffn) ? shape.ffn.join('/') : shape.ffn} of ${Array.isArray(map.dims.ffn) ? map.dims.ffn.join('/') : map.dims.ffn}`);
+    const s = p.shape;
+    ctx.out(`  kept ${p.kept.embedding.length} of ${map.dims.dModel} embedding neurons; heads ${s.heads}${s.kvHeads !== s.heads ? ` (${s.kvHeads} KV)` : ''} of ${map.dims.heads}; FFN ${Array.isArray(s.ffn) ? s.ffn.join('/') : s.ffn} of ${Array.isArray(map.dims.ffn) ? map.dims.ffn.join('/') : map.dims.ffn}`);
     ctx.out(`  parameters ${formatCount(p.parent.parameters)} → ${formatCount(p.parameters)} (${((100 * p.parameters) / p.parent.parameters).toFixed(1)}%)`);
     ctx.out(`  importance: ${p.importance.calibration.source}${p.importance.calibration.fallback ? ' (fallback: not real data)' : ''}, ${p.importance.calibration.tokens} tokens`);
     if (p.verification) {
@@ -88,6 +110,19 @@ export const applyCommand: Command = {
     return 0;
   },
 };
+
+/** The budget search's candidates, best first (the first is the one written). */
+function budgetTable(b: NonNullable<Provenance['budgetSearch']>, parentParameters: number): string[] {
+  const lines = [
+    `budget ${formatCount(b.budget)} parameters (${((100 * b.budget) / parentParameters).toFixed(1)}% of the parent): ${b.enumerated} valid shapes fit, the ${b.scored} most promising scored by ${b.metric}`,
+    '  #  shape                                        parameters        blocks                loss',
+  ];
+  b.candidates.forEach((c, i) => {
+    const params = `${formatCount(c.parameters)} (${(100 * c.fraction).toFixed(1)}%)`;
+    lines.push(`${String(i + 1).padStart(3)}  ${describeShape(c.shape).padEnd(43)}  ${params.padEnd(16)}  ${`[${c.blocks.join(', ')}]`.padEnd(20)}  ${c.loss.toFixed(4)}${i === 0 ? '  ← written' : ''}`);
+  });
+  return lines;
+}
 
 /** The destination shape from the flags; heads follow the width at the parent's head_dim unless given. */
 function shapeFromArgs(args: ParsedArgs, map: TransformerMap): SubcloneShape {

@@ -1,5 +1,6 @@
 import * as path from 'node:path';
 import { assertWritable } from '../fs/atomicFile';
+import { sha256File } from '../fs/sha256';
 import { OnnxModel } from '../onnx/onnxModel';
 import { recognize } from '../recognize/recognize';
 import { computeImportance } from './computeImportance';
@@ -27,7 +28,8 @@ export async function importanceForFile(req: ImportanceFileRequest): Promise<{ r
   const model = OnnxModel.load(req.model);
   try {
     const map = await recognize(model, req.signal ? { signal: req.signal } : {});
-    const report = await computeImportance(model, map, req);
+    const computed = await computeImportance(model, map, req);
+    const report = { ...computed, model: { ...computed.model, sha256: sha256File(req.model) } };
     saveImportanceReport(report, reportFile, overwrite);
     return { report, reportFile };
   } finally {

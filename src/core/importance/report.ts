@@ -27,7 +27,8 @@ export interface CalibrationInfo {
 
 export interface ImportanceReport {
   version: typeof IMPORTANCE_REPORT_VERSION;
-  model: { file: string; family: Family; dims: Dims };
+  /** `sha256` of the model file: written by importanceForFile (reports made inside `apply` have none). */
+  model: { file: string; family: Family; dims: Dims; sha256?: string };
   calibration: CalibrationInfo;
   embedding: {
     /** Embedding (residual-stream) neuron indices, most important first. */

@@ -14,6 +14,11 @@ export interface BlockSearchResult {
   method: 'exhaustive' | 'greedy';
 }
 
+/** How many candidates the loss-guided search scores for a depth: every subset keeping block 0, or the greedy steps. */
+export function candidateCount(parentLayers: number, layers: number): number {
+  return exhaustiveCandidates(parentLayers, layers)?.length ?? ((parentLayers - 1) * parentLayers - (layers - 1) * layers) / 2;
+}
+
 /**
  * Loss-guided block choice (SPEC §2.5): every subset of `layers` blocks that keeps block 0 when there are at most
  * 64, otherwise greedy removal of one block at a time; each candidate is built (`build`) and scored by the
@@ -45,7 +50,7 @@ export async function searchBlocks(
     return { chosen: best()!.blocks, candidates, method: 'exhaustive' };
   }
   let current = Array.from({ length: parentLayers }, (_, i) => i);
-  const total = ((parentLayers - 1) * parentLayers - (layers - 1) * layers) / 2;
+  const total = candidateCount(parentLayers, layers);
   let done = 0;
   while (current.length > layers) {
     let stepBest: CandidateLoss | undefined;

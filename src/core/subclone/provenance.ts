@@ -1,5 +1,6 @@
 import type { CalibrationInfo } from '../importance/report';
 import type { Dims, Family } from '../recognize/transformerMap';
+import type { BudgetResult } from '../../protocol/importanceProtocol';
 import type { BlockSearchResult } from './blockSearch';
 import type { SubcloneShape } from './shape';
 import type { ScaledWeight } from './sliceTensors';
@@ -29,6 +30,8 @@ export interface Provenance {
     spearmanFirstLast: number | null;
   };
   blockSelection: { policy: string; method: string | null; candidates: BlockSearchResult['candidates']; metric: string | null };
+  /** With a parameter budget (`apply --params`): every shape scored and its loss; the first is the one written. */
+  budgetSearch?: BudgetResult | null;
   scaling: ScaledWeight[];
   constantEdits: number;
   verification: {

@@ -1,8 +1,6 @@
-import * as crypto from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { SubcloneError, throwIfAborted } from '../errors';
-import { calibrationFor } from '../importance/calibrationFor';
 import { computeImportance } from '../importance/computeImportance';
 import type { ImportanceReport } from '../importance/report';
 import { readImportanceReport } from '../importance/reportFile';
@@ -13,23 +11,30 @@ import { writeFileAtomic } from '../fs/atomicFile';
 import { analyzeModel } from '../recognize/recognize';
 import type { TransformerMap } from '../recognize/transformerMap';
 import type { ProviderPreference } from '../runtime/executionProvider';
-import { makeLossProbe, type LossProbe } from '../eval/lossProbe';
+import type { LossProbe } from '../eval/lossProbe';
+import { sha256File } from '../fs/sha256';
 import { randomInit } from '../train/randomInit';
 import { trainingTargetFromMap } from '../train/target';
 import { ruleBlocks, type BlockPolicy } from './blockPolicy';
-import { searchBlocks, type BlockSearchResult } from './blockSearch';
-import { editableCopy } from './childModel';
+import type { BlockSearchResult } from './blockSearch';
+import { DEFAULT_EVAL_SAMPLES, scoringProbe, searchBlocksForShape } from './blockScoring';
+import { fitBudget } from './budgetSearch';
 import { subclonedConfig } from './hfConfig';
 import { copyCompanions, defaultOutputDir, checkOutputDir, writeFolderAtomically } from './outputFolder';
 import type { Provenance } from './provenance';
-import { removeBlocks } from './removeBlocks';
 import { assertShape, countShapeParameters, ffnPerBlock, shapeLabel, type SubcloneShape } from './shape';
 import { buildChild } from './surgery';
-import { Graph } from '../graph/graph';
 import { selectWidths } from './widthSelection';
 
 export interface SubcloneOptions {
-  shape: SubcloneShape;
+  /** The destination shape; or, with `budget`, found by the budget search. */
+  shape?: SubcloneShape;
+  /** A parameter budget: search the uniform shapes that fit it, score the most promising by loss, subclone the best. */
+  budget?: number;
+  /** Shapes the budget search scores by loss (default 6). */
+  candidates?: number;
+  /** The loss-guided block search already run for exactly this shape, data and seed (skips running it again). */
+  blockSearch?: BlockSearchResult;
   /** Calibration data (text file or image folder), 'random' for random inputs, or null for data-free selection. */
   data: string | 'random' | null;
   /** An importance report to select from instead of computing one. */
@@ -68,13 +73,17 @@ const TOOL = `subclone ${typeof __SUBCLONE_VERSION__ === 'string' ? __SUBCLONE_V
  */
 export async function subclone(file: string, o: SubcloneOptions): Promise<SubcloneResult> {
   const progress = (f: number, m: string) => o.onProgress?.(f, m);
+  checkRequest(o);
   const parent = OnnxModel.load(file);
   try {
     progress(0.02, 'recognising the model');
     const { map } = await analyzeModel(parent, { signal: o.signal });
-    assertShape(map, o.shape);
-    const outDir = path.resolve(o.outDir ?? defaultOutputDir(file, shapeLabel(o.shape)));
-    checkOutputDir(outDir, o.overwrite ?? false);
+    if (o.shape) assertShape(map, o.shape);
+    if (o.budget !== undefined && o.budget >= map.parameterCounts.total) {
+      throw new SubcloneError('BadArgument', `the budget of ${o.budget} parameters is not smaller than the parent (${map.parameterCounts.total})`);
+    }
+    const outDirFor = (shape: SubcloneShape) => path.resolve(o.outDir ?? defaultOutputDir(file, shapeLabel(shape)));
+    if (o.shape || o.outDir) checkOutputDir(path.resolve(o.outDir ?? outDirFor(o.shape!)), o.overwrite ?? false);
     const dataRequest: CalibrationRequest = o.data === null ? { kind: 'weights' } : o.data === 'random' ? { kind: 'random' } : { kind: 'path', path: o.data };
 
     progress(0.05, 'measuring neuron importance');
@@ -89,7 +98,6 @@ export async function subclone(file: string, o: SubcloneOptions): Promise<Subclo
     });
     throwIfAborted(o.signal);
     const scores = { embeddingRanking: report.embedding.ranking, ffn: report.ffn, heads: report.heads, kvGroups: report.kvGroups };
-    const policy: BlockPolicy = o.blocks ?? (dataRequest.kind === 'path' ? { kind: 'loss' } : { kind: 'first' });
 
     // Candidates are scored on calibration text; the result is verified on the held-out split (text) or the same
     // calibration images (image folders have no split).
@@ -97,34 +105,49 @@ export async function subclone(file: string, o: SubcloneOptions): Promise<Subclo
     let heldOut: LossProbe | undefined;
     if (dataRequest.kind !== 'weights') {
       progress(0.32, 'preparing the calibration loss');
-      const probeFor = (request: CalibrationRequest, samples: number) =>
-        makeLossProbe(parent, map, calibrationFor(file, map, { data: request, samples, seed: (o.seed ?? 0) + 1 }), {
-          provider: o.provider ?? 'auto',
-          ...(o.signal ? { signal: o.signal } : {}),
-        });
-      probe = await probeFor(dataRequest, o.evalSamples ?? 16);
-      heldOut = dataRequest.kind === 'path' && map.dims.vocab !== null ? await probeFor({ ...dataRequest, split: 'validation' }, o.verifySamples ?? 64) : probe;
+      const probeOptions = { provider: o.provider ?? 'auto', seed: o.seed ?? 0, ...(o.signal ? { signal: o.signal } : {}) };
+      probe = await scoringProbe(file, parent, map, dataRequest, o.evalSamples ?? DEFAULT_EVAL_SAMPLES, probeOptions);
+      heldOut = dataRequest.kind === 'path' && map.dims.vocab !== null ? await scoringProbe(file, parent, map, { ...dataRequest, split: 'validation' }, o.verifySamples ?? 64, probeOptions) : probe;
     }
 
-    const keptD = [...report.embedding.ranking.slice(0, o.shape.dModel)].sort((a, b) => a - b);
+    let shape = o.shape;
     let search: BlockSearchResult | null = null;
+    let budgetSearch: Provenance['budgetSearch'] = null;
+    if (o.budget !== undefined) {
+      progress(0.35, `fitting ${o.budget} parameters`);
+      const fit = await fitBudget(parent, map, report, probe!, o.budget, {
+        ...(o.candidates ? { candidates: o.candidates } : {}),
+        ...(o.signal ? { signal: o.signal } : {}),
+        onProgress: (done, total, message) => progress(0.35 + 0.35 * (done / Math.max(1, total)), message),
+      });
+      budgetSearch = fit.result;
+      shape = fit.result.candidates[0].shape;
+      search = fit.searches[0];
+      checkOutputDir(outDirFor(fit.result.candidates[0].shape), o.overwrite ?? false);
+    }
+    if (!shape) throw new SubcloneError('BadArgument', 'give a destination shape or a parameter budget');
+    const policy: BlockPolicy = o.blocks ?? (dataRequest.kind === 'path' || budgetSearch ? { kind: 'loss' } : { kind: 'first' });
+    const outDir = outDirFor(shape);
+
     let blocks: number[];
     if (policy.kind === 'loss') {
       if (!probe) throw new SubcloneError('BadArgument', 'loss-guided block selection needs calibration data; pass data or choose --blocks first|middle|magnitude|<list>');
       progress(0.35, 'choosing blocks by calibration loss');
-      search = await searchBlocks(map.dims.layers, o.shape.layers, candidateBuilder(parent, map, o.shape, scores), probe, keptD, {
+      const layers = shape.layers;
+      search ??= o.blockSearch ?? await searchBlocksForShape(parent, map, shape, scores, probe, {
         ...(o.signal ? { signal: o.signal } : {}),
         onProgress: (done, total, best) => progress(0.35 + 0.35 * (done / total), `block candidate ${done}/${total}${best ? ` (best ${best.loss.toFixed(3)} with [${best.blocks.join(', ')}])` : ''}`),
       });
+      if (search.chosen.length !== layers) throw new SubcloneError('BadArgument', `the block search given keeps ${search.chosen.length} blocks; the shape has ${layers}`);
       blocks = search.chosen;
     } else {
       const magnitudes = report.blocks.relativeMagnitude.length ? report.blocks.relativeMagnitude : undefined; // empty when data-free
-      blocks = ruleBlocks(policy, map.dims.layers, o.shape.layers, magnitudes);
+      blocks = ruleBlocks(policy, map.dims.layers, shape.layers, magnitudes);
     }
-    assertShape(map, o.shape, blocks);
+    assertShape(map, shape, blocks);
 
     progress(0.72, 'building the subclone');
-    const keep = selectWidths(map, o.shape, scores, blocks);
+    const keep = selectWidths(map, shape, scores, blocks);
     const child = buildChild(parent, map, { blocks, keep }, { scale: o.scale ?? true });
     throwIfAborted(o.signal);
 
@@ -146,14 +169,14 @@ export async function subclone(file: string, o: SubcloneOptions): Promise<Subclo
     }
 
     progress(0.9, 'writing the subclone');
-    const childParams = countShapeParameters(map, o.shape, blocks);
+    const childParams = countShapeParameters(map, shape, blocks);
     const provenance: Provenance = {
       version: 1,
       tool: TOOL,
       createdAt: new Date().toISOString(),
-      parent: { file: path.resolve(file), sha256: sha256(file), family: map.family, dims: map.dims, parameters: map.parameterCounts.total },
-      shape: o.shape,
-      dims: { ...map.dims, layers: blocks.length, dModel: o.shape.dModel, heads: o.shape.heads, kvHeads: o.shape.kvHeads, ffn: Array.isArray(o.shape.ffn) ? o.shape.ffn : o.shape.ffn },
+      parent: { file: path.resolve(file), sha256: sha256File(file), family: map.family, dims: map.dims, parameters: map.parameterCounts.total },
+      shape,
+      dims: { ...map.dims, layers: blocks.length, dModel: shape.dModel, heads: shape.heads, kvHeads: shape.kvHeads, ffn: shape.ffn },
       parameters: childParams,
       kept: keptRecord(blocks, keep),
       options: { blockPolicy: policy.kind === 'list' ? policy.blocks.join(',') : policy.kind, scale: o.scale ?? true, data: typeof o.data === 'string' && o.data !== 'random' ? path.resolve(o.data) : o.data, seed: o.seed ?? 0, provider: o.provider ?? 'auto' },
@@ -164,17 +187,19 @@ export async function subclone(file: string, o: SubcloneOptions): Promise<Subclo
         spearmanFirstLast: firstLast(report),
       },
       blockSelection: { policy: policy.kind, method: search?.method ?? null, candidates: search?.candidates ?? [], metric: search ? probe!.metric : null },
+      budgetSearch,
       scaling: child.scaled,
       constantEdits: child.constantEdits,
       verification,
     };
+    const finalShape = shape;
     await writeFolderAtomically(outDir, o.overwrite ?? false, async (tmp) => {
       writeModel(child.model, path.join(tmp, 'model.onnx'), { signal: o.signal });
       copyCompanions(file, tmp);
       const configFile = path.join(path.dirname(path.resolve(file)), 'config.json');
       if (fs.existsSync(configFile)) {
         const config = subclonedConfig(JSON.parse(fs.readFileSync(configFile, 'utf8')), {
-          layers: blocks.length, dModel: o.shape.dModel, heads: o.shape.heads, kvHeads: o.shape.kvHeads, ffn: ffnPerBlock(o.shape), headDim: map.dims.headDim,
+          layers: blocks.length, dModel: finalShape.dModel, heads: finalShape.heads, kvHeads: finalShape.kvHeads, ffn: ffnPerBlock(finalShape), headDim: map.dims.headDim,
         });
         writeFileAtomic(path.join(tmp, 'config.json'), JSON.stringify(config, null, 2) + '\n');
       }
@@ -187,23 +212,13 @@ export async function subclone(file: string, o: SubcloneOptions): Promise<Subclo
   }
 }
 
-/**
- * Builds block candidates cheaply: with one FFN width for all blocks, the parent is width-sliced once and each
- * candidate only removes blocks from that; per-block widths slice each candidate anew.
- */
-function candidateBuilder(parent: OnnxModel, map: TransformerMap, shape: SubcloneShape, scores: Parameters<typeof selectWidths>[2]): (blocks: number[]) => OnnxModel {
-  if (Array.isArray(shape.ffn)) {
-    return (blocks) => buildChild(parent, map, { blocks, keep: selectWidths(map, shape, scores, blocks) }).model;
-  }
-  const all = map.blocks.map((b) => b.index);
-  const wide = buildChild(parent, map, { blocks: all, keep: selectWidths(map, { ...shape, layers: all.length }, scores, all) }).model;
-  return (blocks) => {
-    const copy = editableCopy(wide);
-    const graph = new Graph(copy);
-    removeBlocks(graph, map, blocks);
-    graph.cleanup();
-    return copy;
-  };
+/** Option combinations that cannot work, refused before the model is read. */
+function checkRequest(o: SubcloneOptions): void {
+  if (!o.shape === (o.budget === undefined)) throw new SubcloneError('BadArgument', 'give either a destination shape or a parameter budget, not both');
+  if (o.budget === undefined) return;
+  if (o.data === null) throw new SubcloneError('BadArgument', 'the budget search scores shapes by calibration loss, so it needs calibration data (--data, or --random as a fallback)');
+  if (o.blocks && o.blocks.kind !== 'loss') throw new SubcloneError('BadArgument', 'the budget search chooses blocks by calibration loss; leave out --blocks');
+  if (o.blockSearch) throw new SubcloneError('BadArgument', 'a block search is for one given shape, not for a budget');
 }
 
 function keptRecord(blocks: number[], keep: Record<string, readonly number[]>): Provenance['kept'] {
@@ -223,21 +238,4 @@ function readReport(file: string, map: TransformerMap): ImportanceReport {
     throw new SubcloneError('BadArgument', `${file} was made for another model (${report.embedding.ranking.length} neurons, ${report.ffn.length} blocks)`);
   }
   return report;
-}
-
-function sha256(file: string): string {
-  const hash = crypto.createHash('sha256');
-  const fd = fs.openSync(file, 'r');
-  try {
-    const buf = Buffer.allocUnsafe(16 * 1024 * 1024);
-    for (let pos = 0; ; ) {
-      const n = fs.readSync(fd, buf, 0, buf.length, pos);
-      if (!n) break;
-      hash.update(buf.subarray(0, n));
-      pos += n;
-    }
-  } finally {
-    fs.closeSync(fd);
-  }
-  return hash.digest('hex');
 }

@@ -1,6 +1,7 @@
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { Result } from '../../protocol/workerProtocol';
+import { IMPORTANCE_VIEW_TYPE } from '../importance/viewType';
 import { resolveModel } from '../modelTarget';
 import type { Services } from '../services';
 import { pickCalibrationData } from '../subclone/calibrationData';
@@ -12,7 +13,8 @@ const ACTION = 'Compute Neuron Importance';
 
 /**
  * "Compute Neuron Importance": choose calibration data (remembered per model, shared with Subclone…), run
- * `importance` in the worker under a cancellable progress notification, then offer to open the report.
+ * `importance` in the worker under a cancellable progress notification, then open the report in the importance
+ * panel.
  */
 export async function importanceCommand(services: Services, uriArg: unknown, optionsArg: unknown): Promise<Result<'importance'> | undefined> {
   const args = parseActionArgs(optionsArg);
@@ -25,8 +27,10 @@ export async function importanceCommand(services: Services, uriArg: unknown, opt
   const params = { file, data: data.data, ...(args.samples ? { samples: args.samples } : {}) };
   const result = await withWorkerProgress(`Neuron importance of ${name}`, (options) => services.worker.call('importance', params, options));
   services.log.info(`importance ${file}: ${result.summary} (report ${result.reportFile})`);
-  void vscode.window.showInformationMessage(`Neuron importance of ${name}: ${result.summary}`, 'Open Report').then(async (choice) => {
-    if (choice) await vscode.commands.executeCommand('vscode.open', vscode.Uri.file(result.reportFile));
+  const report = vscode.Uri.file(result.reportFile);
+  await vscode.commands.executeCommand('vscode.openWith', report, IMPORTANCE_VIEW_TYPE);
+  void vscode.window.showInformationMessage(`Neuron importance of ${name}: ${result.summary}`, 'Open as JSON').then(async (choice) => {
+    if (choice) await vscode.commands.executeCommand('vscode.openWith', report, 'default');
   });
   return result;
 }

@@ -7,10 +7,11 @@ import type { Services } from '../services';
 import { importanceCommand } from './importanceCommand';
 import { overviewCommand } from './overviewCommand';
 import { selectProviderCommand } from './selectProviderCommand';
+import { showImportanceCommand } from './showImportanceCommand';
 import { subcloneCommand } from './subcloneCommand';
 
 /**
- * Registers the four commands. Each reports its own errors (notification + output channel) and resolves with
+ * Registers the commands. Each reports its own errors (notification + output channel) and resolves with
  * its result, or undefined when it failed or the user stopped. Returns the list of reported errors.
  */
 export function registerCommands(context: vscode.ExtensionContext, services: Services, status: ProviderStatus): readonly ReportedError[] {
@@ -32,6 +33,7 @@ export function registerCommands(context: vscode.ExtensionContext, services: Ser
   command('subclone.subclone', 'Subclone…', (uri, options) => subcloneCommand(services, uri, options));
   command('subclone.showOverview', 'Show Model Overview', (uri) => overviewCommand(uri));
   command('subclone.computeImportance', 'Compute Neuron Importance', (uri, options) => importanceCommand(services, uri, options));
+  command('subclone.showImportance', 'Show Neuron Importance', (uri) => showImportanceCommand(uri));
   command('subclone.selectExecutionProvider', 'Select Execution Provider', (value) => selectProviderCommand(value));
   return reported;
 }

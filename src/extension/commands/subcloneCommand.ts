@@ -2,7 +2,7 @@ import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { SubcloneError, isSubcloneError } from '../../core/errors';
 import { describeShape, formatCount, type ShapePreset, type TargetShape } from '../../protocol/shapes';
-import type { Result } from '../../protocol/workerProtocol';
+import type { Params, Result } from '../../protocol/workerProtocol';
 import { resolveModel } from '../modelTarget';
 import { OVERVIEW_VIEW_TYPE } from '../overview/viewType';
 import type { Services } from '../services';
@@ -10,7 +10,7 @@ import { pickCalibrationData } from '../subclone/calibrationData';
 import { parseActionArgs, type ActionArgs } from '../subclone/commandArgs';
 import { parentShape, pickShape, type ParentShape } from '../subclone/pickShape';
 import { requireTrust } from '../trust';
-import { withWorkerProgress } from '../withWorkerProgress';
+import { withWorkerProgress, type ProgressObserver } from '../withWorkerProgress';
 
 export type ApplyResult = Result<'apply'>;
 
@@ -34,11 +34,7 @@ export async function subcloneCommand(services: Services, uriArg: unknown, optio
   const data = args.data !== undefined ? { data: args.data } : await pickCalibrationData(services.state, model, `Subclone ${name}`);
   if (!data) return undefined;
 
-  const result = await runApply(services, args, { file, shape, data: data.data, ...(args.outDir ? { outDir: args.outDir } : {}) }, name);
-  if (!result) return undefined;
-  services.log.info(`subclone ${file} → ${result.modelFile} (${describeShape(shape)}, ${result.parameters.child} parameters)`);
-  void announce(result, shape);
-  return result;
+  return runApply(services, { file, shape, data: data.data, ...(args.outDir ? { outDir: args.outDir } : {}) }, args.overwrite);
 }
 
 async function readModel(services: Services, file: string, name: string): Promise<{ parent: ParentShape; presets: ShapePreset[] }> {
@@ -65,17 +61,26 @@ async function chooseShape(services: Services, args: ActionArgs, file: string, n
   return args.shape;
 }
 
-/** Runs apply; when the output exists and overwriting was not decided, asks once and runs again. */
-async function runApply(services: Services, args: ActionArgs, params: { file: string; shape: TargetShape; data: string | null; outDir?: string }, name: string): Promise<ApplyResult | undefined> {
-  const title = `Subclone ${name} → ${describeShape(params.shape)}`;
-  const run = (overwrite: boolean) => withWorkerProgress(title, (options) => services.worker.call('apply', { ...params, overwrite }, options));
+/**
+ * Runs apply under a progress notification (an observer, e.g. the importance panel, sees the progress and can
+ * cancel); when the output exists and overwriting was not decided, asks once and runs again. Ends with the
+ * notification that offers to reveal the child or open its overview. Undefined when the user declined to replace.
+ */
+export async function runApply(services: Services, params: Omit<Params<'apply'>, 'overwrite'>, overwrite: boolean | undefined, observer?: ProgressObserver): Promise<ApplyResult | undefined> {
+  const title = `Subclone ${path.basename(params.file)} → ${describeShape(params.shape)}`;
+  const run = (replace: boolean) => withWorkerProgress(title, (options) => services.worker.call('apply', { ...params, overwrite: replace }, options), observer);
+  let result: ApplyResult | undefined;
   try {
-    return await run(args.overwrite ?? false);
+    result = await run(overwrite ?? false);
   } catch (e) {
-    if (!isSubcloneError(e, 'Exists') || args.overwrite !== undefined) throw e;
+    if (!isSubcloneError(e, 'Exists') || overwrite !== undefined) throw e;
     const choice = await vscode.window.showWarningMessage(`${e.message}. Replace it?`, { modal: true }, 'Replace');
-    return choice === 'Replace' ? run(true) : undefined;
+    if (choice !== 'Replace') return undefined;
+    result = await run(true);
   }
+  services.log.info(`subclone ${params.file} → ${result.modelFile} (${describeShape(params.shape)}, ${result.parameters.child} parameters)`);
+  void announce(result, params.shape);
+  return result;
 }
 
 async function announce(result: ApplyResult, shape: TargetShape): Promise<void> {

@@ -6,7 +6,7 @@ import { isFromOverview, unreachable, type FromOverview, type ToOverview } from 
 import { Disposable } from '../dispose';
 import type { Services } from '../services';
 import { overviewData, type Inspection } from './overviewData';
-import { overviewHtml, overviewResourceRoots } from './overviewHtml';
+import { webviewHtml, webviewResourceRoots } from '../webviewHtml';
 
 /**
  * One overview editor: renders a model's structure in its webview. Waits for the webview's `ready`, then reads
@@ -27,8 +27,8 @@ export class OverviewView extends Disposable {
   ) {
     super();
     const webview = panel.webview;
-    webview.options = { enableScripts: true, localResourceRoots: overviewResourceRoots(services.extensionUri) };
-    webview.html = overviewHtml(webview, services.extensionUri);
+    webview.options = { enableScripts: true, localResourceRoots: webviewResourceRoots(services.extensionUri) };
+    webview.html = webviewHtml(webview, services.extensionUri, { title: 'Model overview', script: 'overview.js', styles: ['media/overview.css'] });
     this.register(webview.onDidReceiveMessage((m: unknown) => this.onMessage(m)));
     const watcher = this.register(vscode.workspace.createFileSystemWatcher(new vscode.RelativePattern(vscode.Uri.file(path.dirname(uri.fsPath)), path.basename(uri.fsPath))));
     this.register(watcher.onDidChange(() => this.ready && void this.load()));
@@ -57,6 +57,9 @@ export class OverviewView extends Disposable {
         return;
       case 'computeImportance':
         void vscode.commands.executeCommand('subclone.computeImportance', this.uri);
+        return;
+      case 'showImportance':
+        void vscode.commands.executeCommand('subclone.showImportance', this.uri);
         return;
       default:
         unreachable(message, 'overview message');
