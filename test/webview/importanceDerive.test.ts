@@ -17,7 +17,7 @@ import {
   topOverlap,
 } from '../../webview/importance/derive';
 import type { HeatmapSpec } from '../../webview/importance/canvasHeatmap';
-import { SEQUENTIAL, linearNormalizer, lutColor } from '../../webview/importance/colorScale';
+import { SEQUENTIAL, linearNormalizer, lutColor } from '../../webview/shared/colorScale';
 import { binColors } from '../../webview/importance/heatmapImage';
 
 describe('importance panel: derived presentation math', () => {

@@ -1,6 +1,6 @@
 import * as assert from 'node:assert/strict';
 import { BUDGET_HINT, parseBudget } from '../../webview/importance/budgetText';
-import { DIVERGING, SEQUENTIAL, formatRatioTick, linearNormalizer, logNormalizer, logTicks, lutColor, parseColor, ratioTicks } from '../../webview/importance/colorScale';
+import { DIVERGING, SEQUENTIAL, formatRatioTick, linearNormalizer, logNormalizer, logTicks, lutColor, parseColor, ratioTicks } from '../../webview/shared/colorScale';
 import { baseName, describeCalibration, formatDate, formatIndexList, formatPercent, formatRho, formatScore, pointName } from '../../webview/importance/format';
 
 describe('importance panel: log colour scale', () => {

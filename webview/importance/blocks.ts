@@ -4,9 +4,9 @@
  * been scored, the candidates' calibration losses when it has.
  */
 import type { BlockSearchView, ImportanceViewData, PanelBlockPolicy } from '../../src/protocol/importanceProtocol';
-import { Chart, barPaths, shadeCategories } from './charts';
+import { Chart, barPaths, shadeCategories } from '../shared/charts';
 import type { Controller } from './controller';
-import { button, h, progressLine, section, setEnabled } from './dom';
+import { button, h, progressLine, section, setEnabled } from '../shared/dom';
 import { formatIndexList, formatScore, plural } from './format';
 import { Memo, type PaintContext, type Section } from './paint';
 import { POLICY_NAMES } from './picker';

@@ -6,7 +6,7 @@ import type { BudgetResult, ImportanceViewData } from '../../src/protocol/import
 import { describeShape, formatCount } from '../../src/protocol/shapes';
 import { parseBudget } from './budgetText';
 import type { Controller } from './controller';
-import { button, h, progressLine, section, setEnabled, setValue, valueOf } from './dom';
+import { button, h, progressLine, section, setEnabled, setValue, valueOf } from '../shared/dom';
 import { formatIndexList, formatPercent } from './format';
 import { Memo, type PaintContext, type Section } from './paint';
 

@@ -7,10 +7,10 @@
  */
 import { binColumns, binOf, type ColumnBins } from './derive';
 import { binColors, fillStrip } from './heatmapImage';
-import type { Lut } from './colorScale';
-import { h } from './dom';
-import { canvasFont, type Theme } from './theme';
-import { hideTooltip, showTooltip, type TooltipContent } from './tooltip';
+import type { Lut } from '../shared/colorScale';
+import { h } from '../shared/dom';
+import { canvasFont, type Theme } from '../shared/theme';
+import { hideTooltip, showTooltip, type TooltipContent } from '../shared/tooltip';
 
 export interface HeatmapSpec {
   rows: number;

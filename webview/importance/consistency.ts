@@ -5,10 +5,10 @@
  */
 import type { ImportanceViewData } from '../../src/protocol/importanceProtocol';
 import { CanvasHeatmap } from './canvasHeatmap';
-import { Chart, barPaths, horizontalRule } from './charts';
-import { DIVERGING, linearNormalizer } from './colorScale';
+import { Chart, barPaths, horizontalRule } from '../shared/charts';
+import { DIVERGING, linearNormalizer } from '../shared/colorScale';
 import { displayOrder, topOverlap } from './derive';
-import { h, section, srOnly } from './dom';
+import { h, section, srOnly } from '../shared/dom';
 import { formatPercent, formatRho, pointName, pointShort } from './format';
 import { colorLegend } from './legend';
 import { Memo, columnWidth, type PaintContext, type Section } from './paint';

@@ -5,16 +5,16 @@
  */
 import type { ImportanceViewData } from '../../src/protocol/importanceProtocol';
 import { CanvasHeatmap } from './canvasHeatmap';
-import { Chart } from './charts';
-import { SEQUENTIAL, logNormalizer, ratioTicks } from './colorScale';
+import { Chart } from '../shared/charts';
+import { SEQUENTIAL, logNormalizer, ratioTicks } from '../shared/colorScale';
 import type { Controller } from './controller';
 import { cumulativeShare, inverseOrder, logDomain, maskOf, relativeToMean, shareAt } from './derive';
-import { h, section, srOnly } from './dom';
+import { h, section, srOnly } from '../shared/dom';
 import { formatInt, formatPercent, formatRatio, formatScore, plural, pointName } from './format';
 import { colorLegend, keptLegend } from './legend';
 import { Memo, columnWidth, type PaintContext, type Section } from './paint';
-import { orderToggle } from './toggle';
-import type { TooltipContent } from './tooltip';
+import { orderToggle } from '../shared/toggle';
+import type { TooltipContent } from '../shared/tooltip';
 
 /** What the heatmap and the curve need from the report, computed once per report. */
 interface EmbeddingModel {

@@ -5,15 +5,15 @@
  */
 import type { ImportanceViewData } from '../../src/protocol/importanceProtocol';
 import { CanvasHeatmap } from './canvasHeatmap';
-import { Chart, barPaths, shadeCategories } from './charts';
-import { SEQUENTIAL, logNormalizer, ratioTicks } from './colorScale';
+import { Chart, barPaths, shadeCategories } from '../shared/charts';
+import { SEQUENTIAL, logNormalizer, ratioTicks } from '../shared/colorScale';
 import type { Controller } from './controller';
 import { displayOrder, logDomain, maskOf, rankOf, relativeToMean } from './derive';
-import { h, section, srOnly } from './dom';
+import { h, section, srOnly } from '../shared/dom';
 import { formatInt, formatPercent, formatRatio, formatScore } from './format';
 import { colorLegend, keptLegend } from './legend';
 import { Memo, type PaintContext, type Section } from './paint';
-import { orderToggle } from './toggle';
+import { orderToggle } from '../shared/toggle';
 
 interface FfnModel {
   L: number;

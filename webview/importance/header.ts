@@ -1,7 +1,7 @@
 /** The report's header: model, family and dims, calibration source, date, parent hash; the fallback banner. */
 import { formatCount } from '../../src/protocol/shapes';
 import type { ImportanceViewData } from '../../src/protocol/importanceProtocol';
-import { button, h, setEnabled } from './dom';
+import { button, h, setEnabled } from '../shared/dom';
 import { baseName, describeCalibration, formatDate, formatInt } from './format';
 import type { PaintContext, Section } from './paint';
 

@@ -5,13 +5,13 @@
  */
 import type { ImportanceViewData } from '../../src/protocol/importanceProtocol';
 import { CanvasHeatmap } from './canvasHeatmap';
-import { SEQUENTIAL, logNormalizer, ratioTicks } from './colorScale';
+import { SEQUENTIAL, logNormalizer, ratioTicks } from '../shared/colorScale';
 import { logDomain, maskOf, relativeToMean } from './derive';
-import { h, section, srOnly } from './dom';
+import { h, section, srOnly } from '../shared/dom';
 import { formatPercent, formatRatio, formatScore } from './format';
 import { colorLegend, keptLegend } from './legend';
 import { Memo, type PaintContext, type Section } from './paint';
-import { canvasFont } from './theme';
+import { canvasFont } from '../shared/theme';
 
 export function createHeads(data: ImportanceViewData): Section {
   const r = data.report;

@@ -5,7 +5,7 @@
  */
 import type { HeatmapSpec } from './canvasHeatmap';
 import { binFraction, binMax, type ColumnBins } from './derive';
-import type { Theme } from './theme';
+import type { Theme } from '../shared/theme';
 
 export function rgba(r: number, g: number, b: number, a: number): number {
   return (a << 24) | (b << 16) | (g << 8) | r;

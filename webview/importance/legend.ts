@@ -1,8 +1,8 @@
 /** Colour legends: a colour bar with ticks for a heatmap's scale, and the kept / not-kept key. */
-import { blendInto, lutColor, type Lut } from './colorScale';
-import { h } from './dom';
-import type { LegendTick } from './colorScale';
-import type { Theme } from './theme';
+import { blendInto, lutColor, type Lut } from '../shared/colorScale';
+import { h } from '../shared/dom';
+import type { LegendTick } from '../shared/colorScale';
+import type { Theme } from '../shared/theme';
 
 export type { LegendTick };
 

@@ -15,11 +15,11 @@ import {
 import type { ToImportance } from '../../src/protocol/importanceProtocol';
 import { unreachable } from '../../src/protocol/webviewProtocol';
 import { Controller } from './controller';
-import { button, h } from './dom';
+import { button, h } from '../shared/dom';
 import { timed } from './paint';
 import { Panel } from './panel';
 import { emptyJob, initialUi, type PanelState } from './state';
-import { onThemeChange, readTheme, type Theme } from './theme';
+import { onThemeChange, readTheme, type Theme } from '../shared/theme';
 import { warmUp } from './warmUp';
 import { vscode } from './vscodeApi';
 

@@ -1,7 +1,7 @@
 /** What every section gets when the panel repaints, and a small helper to skip work when its inputs are unchanged. */
 import type { Controller } from './controller';
 import type { PanelState } from './state';
-import type { Theme } from './theme';
+import type { Theme } from '../shared/theme';
 
 export interface PaintContext {
   s: PanelState;

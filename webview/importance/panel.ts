@@ -8,7 +8,7 @@ import { createEmbedding } from './embedding';
 import { createFfn } from './ffn';
 import { createHeader } from './header';
 import { createHeads } from './heads';
-import { h } from './dom';
+import { h } from '../shared/dom';
 import { timed, type PaintContext, type Section } from './paint';
 import { createPicker } from './picker';
 import { createRuns } from './runs';

@@ -6,7 +6,7 @@
 import type { ImportanceViewData, PanelBlockPolicy, SubcloneRun } from '../../src/protocol/importanceProtocol';
 import { describeShape, formatCount, withField, type TargetShape } from '../../src/protocol/shapes';
 import type { Controller } from './controller';
-import { button, h, progressLine, setEnabled, setValue, valueOf } from './dom';
+import { button, h, progressLine, setEnabled, setValue, valueOf } from '../shared/dom';
 import { baseName, formatIndexList, formatPercent } from './format';
 import { Memo, type PaintContext, type Section } from './paint';
 import { policyUsable, sameShape, type PanelState } from './state';

@@ -2,7 +2,7 @@
 import type { ImportanceViewData, SubcloneRun } from '../../src/protocol/importanceProtocol';
 import { describeShape, formatCount } from '../../src/protocol/shapes';
 import type { Controller } from './controller';
-import { button, h, section } from './dom';
+import { button, h, section } from '../shared/dom';
 import { baseName, formatDate, formatIndexList } from './format';
 import { Memo, type PaintContext, type Section } from './paint';
 

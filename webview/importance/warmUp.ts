@@ -9,13 +9,13 @@
 import type { ImportanceViewData, SelectionView } from '../../src/protocol/importanceProtocol';
 import { Controller } from './controller';
 import type { HeatmapSpec } from './canvasHeatmap';
-import { SEQUENTIAL, logNormalizer } from './colorScale';
+import { SEQUENTIAL, logNormalizer } from '../shared/colorScale';
 import { binColumns, cumulativeShare, displayOrder, logDomain, maskOf, relativeToMean, topOverlap } from './derive';
 import { binColors } from './heatmapImage';
-import { h } from './dom';
+import { h } from '../shared/dom';
 import { Panel } from './panel';
 import { emptyJob, initialUi, type PanelState } from './state';
-import type { Theme } from './theme';
+import type { Theme } from '../shared/theme';
 
 export function warmUp(theme: Theme): void {
   const data = tinyView();
