@@ -34,7 +34,7 @@ const builds = [
     format: 'iife',
     sourcemap: !production,
     minify: production,
-    entryPoints: { overview: 'webview/overview/main.ts', importance: 'webview/importance/main.ts' },
+    entryPoints: { overview: 'webview/overview/main.ts', importance: 'webview/importance/main.ts', convergence: 'webview/convergence/main.ts' },
     outdir: 'dist/webview',
     logLevel: 'warning',
   },

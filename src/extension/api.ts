@@ -1,4 +1,5 @@
 import type * as vscode from 'vscode';
+import type { ToConvergence } from '../protocol/convergenceProtocol';
 import type { ToImportance } from '../protocol/importanceProtocol';
 import type { ToOverview } from '../protocol/webviewProtocol';
 import type { ModelWorker } from './worker/modelWorker';
@@ -23,6 +24,8 @@ export interface SubcloneApi {
   onDidPostOverview: vscode.Event<{ uri: vscode.Uri; message: ToOverview }>;
   /** Fires with every message (except `loading`) an importance panel posts to its webview. */
   onDidPostImportance: vscode.Event<{ uri: vscode.Uri; message: ToImportance }>;
+  /** Fires with every message a convergence panel posts to its webview (`child`: the model's path). */
+  onDidPostConvergence: vscode.Event<{ child: string; message: ToConvergence }>;
   /** The errors commands have shown since activation, oldest first. */
   reportedErrors: readonly ReportedError[];
 }

@@ -1,4 +1,5 @@
 import * as vscode from 'vscode';
+import { ConvergencePanels } from './convergence/convergencePanels';
 import { ProviderStatus } from './providerStatus';
 import { registerCommands } from './commands/registerCommands';
 import { Log } from './log';
@@ -11,7 +12,7 @@ import type { Services } from './services';
 import type { SubcloneApi } from './api';
 import { ModelWorker } from './worker/modelWorker';
 
-/** Activation: the output channel, the model worker, the status bar item, the commands, the overview and the importance panel. */
+/** Activation: the output channel, the model worker, the status bar item, the commands, the overview, the importance and convergence panels. */
 export function activate(context: vscode.ExtensionContext): SubcloneApi {
   const log = new Log();
   context.subscriptions.push(log);
@@ -23,10 +24,11 @@ export function activate(context: vscode.ExtensionContext): SubcloneApi {
   // The overview re-reads the model on every open (cheap); the importance panel keeps its picker and results.
   const overview = ReadonlyEditorProvider.register(OVERVIEW_VIEW_TYPE, (uri, panel) => new OverviewView(uri, panel, services), { retainContextWhenHidden: false });
   const importance = ReadonlyEditorProvider.register(IMPORTANCE_VIEW_TYPE, (uri, panel) => new ImportanceView(uri, panel, services), { retainContextWhenHidden: true });
-  context.subscriptions.push(overview, importance);
-  const reported = registerCommands(context, services, status);
+  const convergence = new ConvergencePanels(services);
+  context.subscriptions.push(overview, importance, convergence);
+  const reported = registerCommands(context, services, status, convergence);
   log.info(`Subclone ${context.extension.packageJSON.version as string} activated; execution provider setting: ${worker.preference}`);
-  return { worker, providerStatus: () => status.text, onDidPostOverview: overview.onDidPost, onDidPostImportance: importance.onDidPost, reportedErrors: reported };
+  return { worker, providerStatus: () => status.text, onDidPostOverview: overview.onDidPost, onDidPostImportance: importance.onDidPost, onDidPostConvergence: convergence.onDidPost, reportedErrors: reported };
 }
 
 export function deactivate(): void {}

@@ -28,6 +28,8 @@ export interface OverviewData extends Omit<ModelSummary, 'file' | 'ops'> {
   /** Operator counts, most frequent first. */
   ops: [op: string, count: number][];
   recognition: Recognition;
+  /** The model was made by Subclone (a subclone.json beside it): the overview offers Check Convergence…. */
+  subclone: boolean;
   /** Whether Subclone… and Compute Neuron Importance can run; when not, `actionsDisabledReason` says why. */
   actionsEnabled: boolean;
   actionsDisabledReason: string | null;
@@ -79,15 +81,20 @@ export interface ShowImportanceMessage {
   type: 'showImportance';
 }
 
+/** The user pressed "Check Convergence…" (the overview of a subclone). */
+export interface CheckConvergenceMessage {
+  type: 'checkConvergence';
+}
+
 /** The user asked to read the model again. */
 export interface ReloadMessage {
   type: 'reload';
 }
 
-export type FromOverview = ReadyMessage | SubcloneRequestMessage | ImportanceRequestMessage | ShowImportanceMessage | ReloadMessage;
+export type FromOverview = ReadyMessage | SubcloneRequestMessage | ImportanceRequestMessage | ShowImportanceMessage | CheckConvergenceMessage | ReloadMessage;
 
 /** The `type` of every webview → host message, for validating what arrives from the webview. */
-export const FROM_OVERVIEW_TYPES: readonly FromOverview['type'][] = ['ready', 'subclone', 'computeImportance', 'showImportance', 'reload'];
+export const FROM_OVERVIEW_TYPES: readonly FromOverview['type'][] = ['ready', 'subclone', 'computeImportance', 'showImportance', 'checkConvergence', 'reload'];
 
 /** Whether a value received from the webview is one of its messages. */
 export function isFromOverview(value: unknown): value is FromOverview {

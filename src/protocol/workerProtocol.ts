@@ -12,6 +12,7 @@ import type { TrainingRequest, TrainingRunResult } from '../core/train/trainOnDa
 import type { ConvergeRequest } from '../core/converge/runConvergence';
 import type { ConvergenceFile } from '../core/converge/convergenceFile';
 import type { SweepEstimate } from '../core/converge/estimate';
+import type { ConvergenceSetup } from '../core/converge/convergenceSetup';
 import type { BlockSearchView, Budget, BudgetResult, ImportanceAnalysis, PanelBlockPolicy, SelectionView } from './importanceProtocol';
 
 export interface WorkerMethods {
@@ -63,6 +64,8 @@ export interface WorkerMethods {
    * (parseConvergeEvent); a cancelled sweep resolves with `cancelled` and the verdict over the runs that finished.
    */
   converge: { params: ConvergeRequest; result: { file: string; cancelled: boolean; content: ConvergenceFile } };
+  /** What the convergence panel's Setup starts from: the child and its parent, whether it can train, the saved sweep. */
+  convergeSetup: { params: { child: string }; result: ConvergenceSetup };
   /** Times a few steps of the child and estimates a sweep's wall time; `defaultSteps` fits about two minutes. */
   convergeEstimate: { params: Omit<ConvergeRequest, 'outDir' | 'overwrite'>; result: SweepEstimate & { defaultSteps: number } };
   /** The execution provider a session would use now for the call's preference, and why not CUDA when not. */

@@ -1,3 +1,4 @@
+import { convergenceSetup } from '../core/converge/convergenceSetup';
 import { OnnxModel } from '../core/onnx/onnxModel';
 import { summarizeModel } from '../core/onnx/modelSummary';
 import { importanceForFile } from '../core/importance/importanceForFile';
@@ -79,6 +80,7 @@ export const handlers: Handlers = {
   },
   ...importanceHandlers,
   converge: (params, { signal, provider, progress, notice }) => convergeReporting(params, { signal, provider, progress, notice }),
+  convergeSetup: (params, { signal }) => convergenceSetup(params.child, signal),
   convergeEstimate: (params, { signal, provider, notice }) => estimateWithDefaultSteps(params, { signal, provider, notice }),
   train: (params, { signal, provider, progress, notice }) =>
     trainOnData({ ...params, provider: params.provider ?? provider }, { signal, onNotice: notice, onProgress: (p) => progress(p.step / p.steps, formatTrainProgress(p)) }),

@@ -2,7 +2,7 @@ import * as assert from 'node:assert/strict';
 import * as vscode from 'vscode';
 import { activateExtension, EXTENSION_ID } from './harness';
 
-const COMMANDS = ['subclone.subclone', 'subclone.showOverview', 'subclone.computeImportance', 'subclone.showImportance', 'subclone.selectExecutionProvider'];
+const COMMANDS = ['subclone.subclone', 'subclone.showOverview', 'subclone.computeImportance', 'subclone.showImportance', 'subclone.checkConvergence', 'subclone.cancelConvergence', 'subclone.selectExecutionProvider'];
 
 describe('activation', () => {
   it('activates and registers its commands', async () => {

@@ -23,6 +23,7 @@ export async function run(): Promise<void> {
   await import('./overview.test');
   await import('./subclone.test');
   await import('./importancePanel.test');
+  await import('./convergencePanel.test');
   await import('./responsiveness.test');
   const failures = await new Promise<number>((resolve) => mocha.run(resolve));
   if (failures > 0) throw new Error(`${failures} extension-host test(s) failed`);

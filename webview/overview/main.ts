@@ -23,6 +23,7 @@ const actions: Actions = {
   subclone: () => vscode.postMessage({ type: 'subclone' }),
   computeImportance: () => vscode.postMessage({ type: 'computeImportance' }),
   showImportance: () => vscode.postMessage({ type: 'showImportance' }),
+  checkConvergence: () => vscode.postMessage({ type: 'checkConvergence' }),
   reload: () => vscode.postMessage({ type: 'reload' }),
 };
 

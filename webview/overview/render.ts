@@ -7,6 +7,7 @@ export interface Actions {
   subclone(): void;
   computeImportance(): void;
   showImportance(): void;
+  checkConvergence(): void;
   reload(): void;
 }
 
@@ -35,13 +36,14 @@ function header(data: OverviewData, actions: Actions): HTMLElement {
   const subclone = button('Subclone…', 'primary', data.actionsEnabled, actions.subclone);
   const show = button('Show Neuron Importance', 'secondary', data.actionsEnabled, actions.showImportance);
   const importance = button('Compute Neuron Importance', 'secondary', data.actionsEnabled, actions.computeImportance);
+  const converge = data.subclone ? button('Check Convergence…', 'secondary', data.actionsEnabled, actions.checkConvergence) : null;
   const facts = [data.path, formatBytes(data.fileBytes), data.producer || null, `IR ${data.irVersion}`, opsetText(data.opsets), data.externalData ? 'external data' : null].filter(Boolean).join(' · ');
   return h(
     'header',
     {},
     h('div', { class: 'title' }, h('h1', {}, data.fileName), family),
     h('p', { class: 'muted' }, facts),
-    h('div', { class: 'actions' }, subclone, show, importance),
+    h('div', { class: 'actions' }, subclone, show, importance, converge),
     data.actionsDisabledReason ? h('p', { class: 'muted', 'data-testid': 'actions-disabled' }, data.actionsDisabledReason) : null,
   );
 }

@@ -1,7 +1,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { sha256File } from '../fs/sha256';
-import type { TransformerMap } from '../recognize/transformerMap';
+import type { Dims, TransformerMap } from '../recognize/transformerMap';
 import type { Provenance } from '../subclone/provenance';
 import type { ConvergenceFile } from './convergenceFile';
 
@@ -12,10 +12,8 @@ import type { ConvergenceFile } from './convergenceFile';
  */
 export function childProvenance(child: string, map: TransformerMap): Pick<ConvergenceFile, 'child' | 'parent' | 'subclone'> {
   const own = { file: child, sha256: sha256File(child), family: map.family, dims: map.dims, parameters: map.parameterCounts.total };
-  const p = readProvenance(path.join(path.dirname(child), 'subclone.json'));
-  // subclone.json describes the folder's model.onnx: trust it for this file only when the shapes agree.
-  const same = p && (['layers', 'dModel', 'heads', 'ffn', 'vocab'] as const).every((k) => JSON.stringify(p.dims[k]) === JSON.stringify(map.dims[k]));
-  if (!p || !same) return { child: own, parent: null, subclone: null };
+  const p = matchingProvenance(child, map.dims);
+  if (!p) return { child: own, parent: null, subclone: null };
   const v = p.verification;
   return {
     child: own,
@@ -27,6 +25,16 @@ export function childProvenance(child: string, map: TransformerMap): Pick<Conver
       verification: v ? { metric: v.metric, parent: v.parent, child: v.child, randomInit: v.randomInit } : null,
     },
   };
+}
+
+/**
+ * The subclone.json beside a child, when it describes this model: it describes the folder's model.onnx, so it is
+ * trusted for this file only when the shapes agree.
+ */
+export function matchingProvenance(child: string, dims: Dims): Provenance | undefined {
+  const p = readProvenance(path.join(path.dirname(child), 'subclone.json'));
+  const same = p && (['layers', 'dModel', 'heads', 'ffn', 'vocab'] as const).every((k) => JSON.stringify(p.dims[k]) === JSON.stringify(dims[k]));
+  return same ? p : undefined;
 }
 
 function readProvenance(file: string): Provenance | undefined {

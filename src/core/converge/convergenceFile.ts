@@ -18,6 +18,12 @@ export const CONVERGENCE_VERSION = 1;
  */
 export type RunStatus = 'pending' | 'running' | 'finished' | 'diverged' | 'cancelled' | 'failed';
 
+export const RUN_STATUSES: readonly RunStatus[] = ['pending', 'running', 'finished', 'diverged', 'cancelled', 'failed'];
+
+export function isRunStatus(s: string): s is RunStatus {
+  return (RUN_STATUSES as readonly string[]).includes(s);
+}
+
 /** One training run of the sweep, identified by (init, lr). */
 export interface ConvergenceRun {
   init: RunInit;

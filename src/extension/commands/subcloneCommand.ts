@@ -79,16 +79,18 @@ export async function runApply(services: Services, params: Omit<Params<'apply'>,
     result = await run(true);
   }
   services.log.info(`subclone ${params.file} → ${result.modelFile} (${describeShape(params.shape)}, ${result.parameters.child} parameters)`);
-  void announce(result, params.shape);
+  void announce(result, params.shape, params.data);
   return result;
 }
 
-async function announce(result: ApplyResult, shape: TargetShape): Promise<void> {
+async function announce(result: ApplyResult, shape: TargetShape, data: string | null): Promise<void> {
   const where = vscode.workspace.asRelativePath(result.modelFile);
   const params = `${formatCount(result.parameters.child)} parameters (parent ${formatCount(result.parameters.parent)})`;
   const losses = result.losses?.child != null ? `; loss ${result.losses.child.toFixed(3)}${result.losses.parent != null ? ` vs parent ${result.losses.parent.toFixed(3)}` : ''}${result.losses.randomInit != null ? `, random init ${result.losses.randomInit.toFixed(3)}` : ''}` : '';
-  const choice = await vscode.window.showInformationMessage(`Subclone: wrote ${where} — ${describeShape(shape)}, ${params}${losses}.`, 'Reveal in Explorer', 'Show Model Overview');
+  const choice = await vscode.window.showInformationMessage(`Subclone: wrote ${where} — ${describeShape(shape)}, ${params}${losses}.`, 'Reveal in Explorer', 'Show Model Overview', 'Check Convergence');
   const uri = vscode.Uri.file(result.modelFile);
+  // The calibration text is the natural data to train on; 'random' and data-free leave the choice to the panel.
+  if (choice === 'Check Convergence') await vscode.commands.executeCommand('subclone.checkConvergence', uri, data && data !== 'random' ? { data } : {});
   if (choice === 'Reveal in Explorer') await vscode.commands.executeCommand('revealInExplorer', uri);
   if (choice === 'Show Model Overview') await vscode.commands.executeCommand('vscode.openWith', uri, OVERVIEW_VIEW_TYPE);
 }

@@ -8,6 +8,8 @@ export interface OverviewContext {
   path: string;
   fileBytes: number;
   trusted: boolean;
+  /** A subclone.json sits beside the model: it was made by Subclone (the overview offers Check Convergence…). */
+  subclone: boolean;
 }
 
 /** What `inspect` answered, or why it could not run. */
@@ -39,6 +41,7 @@ export function overviewData(summary: ModelSummary, inspection: Inspection, cont
     weightBytes: summary.weightBytes,
     externalData: summary.externalData,
     recognition,
+    subclone: context.subclone,
     actionsEnabled: disabled === null,
     actionsDisabledReason: disabled,
   };

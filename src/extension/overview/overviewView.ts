@@ -61,6 +61,9 @@ export class OverviewView extends Disposable {
       case 'showImportance':
         void vscode.commands.executeCommand('subclone.showImportance', this.uri);
         return;
+      case 'checkConvergence':
+        void vscode.commands.executeCommand('subclone.checkConvergence', this.uri);
+        return;
       default:
         unreachable(message, 'overview message');
     }
@@ -80,7 +83,7 @@ export class OverviewView extends Disposable {
     try {
       const trusted = vscode.workspace.isTrusted;
       const { summary, inspection } = trusted ? await this.inspect(file) : { summary: await this.services.worker.call('summarize', { file }), inspection: { failed: 'the workspace is not trusted' } };
-      const context = { fileName, path: vscode.workspace.asRelativePath(file), fileBytes: fs.statSync(file).size, trusted };
+      const context = { fileName, path: vscode.workspace.asRelativePath(file), fileBytes: fs.statSync(file).size, trusted, subclone: fs.existsSync(path.join(path.dirname(file), 'subclone.json')) };
       post({ type: 'model', data: overviewData(summary, inspection, context) });
     } catch (e) {
       this.services.log.error(`overview of ${file}`, e);
