@@ -62,7 +62,7 @@ export async function rows(ctx: BenchContext): Promise<BenchRow[]> {
       baseline: `PyTorch ${REFERENCE.speedup}×`,
       ratio: v.speedupVsBestRandom,
       target: '≥ 2.1×',
-      note: `${v.sentence.split('.')[0]}; fastest subclone run lr ${v.fastest ? formatLr(v.fastest.lr) : '-'} ${v.fastest?.speedup?.toFixed(2) ?? '-'}×; at equal lr ${v.speedupAtEqualLr.map((e) => `${formatLr(e.lr)}: ${e.speedup?.toFixed(2) ?? 'not reached'}`).join(', ')}; runs ${runsNote(full.value)}`,
+      note: `subclone@${v.bestLr.subclone === null ? '-' : formatLr(v.bestLr.subclone)} reaches random@${v.bestLr.random === null ? '-' : formatLr(v.bestLr.random)}'s final ${v.target?.toFixed(3) ?? '-'} at step ${v.stepsToTarget?.toFixed(0) ?? 'never'}; fastest subclone run lr ${v.fastest ? formatLr(v.fastest.lr) : '-'} ${v.fastest?.speedup?.toFixed(2) ?? '-'}×; at equal lr ${v.speedupAtEqualLr.map((e) => `${formatLr(e.lr)}: ${e.speedup?.toFixed(2) ?? 'not reached'}`).join(', ')}; runs ${runsNote(full.value)}`,
     },
     {
       group: 'converge',

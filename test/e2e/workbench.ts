@@ -65,6 +65,16 @@ export async function setColorTheme(page: Page, theme: 'Default Light Modern' | 
   await page.waitForTimeout(800); // webviews get the new theme's variables a moment later
 }
 
+/** Clears every notification (F1 → Notifications: Clear All Notifications), e.g. before a screenshot. */
+export async function clearNotifications(page: Page): Promise<void> {
+  await page.keyboard.press('F1');
+  const input = quickInput(page).locator('input');
+  await input.waitFor({ state: 'visible' });
+  await input.fill('>Notifications: Clear All Notifications');
+  await quickInput(page).locator('.monaco-list-row', { hasText: /^\s*Notifications: Clear All Notifications/ }).first().click();
+  await page.locator('.notifications-toasts .notification-toast').first().waitFor({ state: 'detached', timeout: 5_000 }).catch(() => undefined);
+}
+
 export function explorerRow(page: Page, name: string): Locator {
   return page.locator(`.explorer-folders-view .monaco-list-row[aria-label="${name}"]`);
 }

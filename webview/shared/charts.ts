@@ -18,10 +18,16 @@ export interface ChartSpec {
   /** Integer categories on x (bars): the labels of positions 0…n−1. */
   categories?: string[];
   yValues?: (v: number) => string;
+  /** Where the y ticks go (e.g. 2, 2.5, 3, 4 on a log axis, where uPlot's own start at the range's minimum). */
+  ySplits?: (min: number, max: number) => number[];
   /** Drawn behind the series (e.g. bands for kept blocks), css px via u.valToPos(…, true). */
   under?: (u: uPlot, theme: Theme) => void;
   /** Drawn over the series (threshold lines, the current d). */
   over?: (u: uPlot, theme: Theme) => void;
+  /** uPlot's own legend under the chart (default: shown); a chart with its own legend and tooltip hides it. */
+  legend?: boolean;
+  /** Called when the cursor moves over the plot or leaves it (u.cursor.idx null), e.g. to show a tooltip. */
+  onCursor?: (u: uPlot) => void;
 }
 
 export class Chart {
@@ -37,7 +43,7 @@ export class Chart {
   /** Draws the chart; when only the data or marks changed (same theme, width and series), updates it in place. */
   render(spec: ChartSpec, theme: Theme, width: number): void {
     const w = Math.max(200, Math.floor(width));
-    const key = JSON.stringify([theme.kind, theme.accent, w, spec.height, spec.series.map((s) => s.label), spec.categories, spec.scales]);
+    const key = JSON.stringify([theme.kind, theme.accent, w, spec.height, spec.series.map(seriesKey), spec.categories, spec.scales, spec.legend]);
     this.spec = spec;
     this.el.setAttribute('aria-label', spec.label);
     if (this.plot && key === this.shapeKey) {
@@ -53,8 +59,15 @@ export class Chart {
     // The hooks read the latest spec, so setData redraws the current marks.
     const under = (u: uPlot) => this.spec?.under?.(u, theme);
     const over = (u: uPlot) => this.spec?.over?.(u, theme);
-    return { ...options(spec, theme, width), hooks: { drawClear: [under], draw: [over] } };
+    const cursor = (u: uPlot) => this.spec?.onCursor?.(u);
+    return { ...options(spec, theme, width), hooks: { drawClear: [under], draw: [over], setCursor: [cursor] } };
   }
+}
+
+/** What of a series needs a new plot when it changes: its label and, when given as values, its line style. */
+function seriesKey(s: uPlot.Series): unknown {
+  const style = (v: unknown) => (typeof v === 'string' || typeof v === 'number' || Array.isArray(v) ? v : null);
+  return [s.label, style(s.stroke), style(s.width), style(s.dash), style(s.fill)];
 }
 
 function options(spec: ChartSpec, theme: Theme, width: number): uPlot.Options {
@@ -70,6 +83,7 @@ function options(spec: ChartSpec, theme: Theme, width: number): uPlot.Options {
   const x = axis(spec.xLabel);
   const y: uPlot.Axis = { ...axis(spec.yLabel), size: 46 };
   if (spec.yValues) y.values = (_u, splits) => splits.map((v) => spec.yValues!(v));
+  if (spec.ySplits) y.splits = (_u, _axis, min, max) => spec.ySplits!(min, max);
   const cats = spec.categories;
   if (cats) {
     x.splits = () => cats.map((_, i) => i);
@@ -86,7 +100,7 @@ function options(spec: ChartSpec, theme: Theme, width: number): uPlot.Options {
     scales: { x: { time: false, ...(cats ? { range: [-0.5, cats.length - 0.5] as uPlot.Range.MinMax } : {}) }, ...spec.scales },
     axes: [x, y],
     cursor: { points: { size: 6 }, drag: { x: false, y: false } },
-    legend: { show: true, live: true },
+    legend: { show: spec.legend ?? true, live: true },
   };
 }
 

@@ -1,0 +1,5 @@
+/**
+ * The convergence engine's pure helpers that the panel shares, so both write learning rates and choose the auto
+ * evaluation interval the same way. src/core/converge/settings.ts has no node imports: this bundles for the webview.
+ */
+export { autoEvalEvery, formatLr, sameLr } from '../core/converge/settings';
