@@ -1,6 +1,10 @@
+import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { chromium } from 'playwright-core';
+import type { ImportanceViewData } from '../src/protocol/importanceProtocol';
+import type { CallContext } from '../src/worker/handlers';
+import { importanceHandlers } from '../src/worker/importanceHandlers';
 import type { BenchRow } from './harness';
 import type { PanelTimings } from './importancePanel/measure';
 import { CHROMIUM_ARGS, buildAssets, writePage } from './importancePanel/page';
@@ -9,7 +13,8 @@ import type { BenchContext } from './run';
 
 const REPS = 5;
 const HOVERED = ['embedding-heatmap', 'ffn-heatmap'];
-const EXAMPLE_VIEW = ['/tmp/subclone-dev/kjv-view.json'];
+const root = path.join(__dirname, '..');
+const example = path.join(root, 'examples', 'kjv-gpt2');
 
 /**
  * The neuron-importance panel in headless Debian chromium (playwright-core) on a harness page with a fake host:
@@ -23,18 +28,25 @@ export async function rows(ctx: BenchContext): Promise<BenchRow[]> {
   await buildAssets(dir);
   const out: BenchRow[] = [];
   out.push(...(await measure(dir, 'LLaMA-7B-class (32×4096, FFN 14336, 32 heads / 8 KV)', 'bench-7b', syntheticView())));
-  const example = exampleView();
-  if (example) out.push(...(await measure(dir, 'kjv-gpt2 example (6×192)', 'bench-kjv', example)));
-  else out.push({ group: 'importancePanel', what: 'kjv-gpt2 example: no view data', seconds: null, peakRssMiB: null, note: `needs ${EXAMPLE_VIEW[0]}` });
+  out.push(...(await measure(dir, 'kjv-gpt2 example (6×192)', 'bench-kjv', await exampleView(dir))));
   return out;
 }
 
-function exampleView(): unknown | null {
-  const file = EXAMPLE_VIEW.find((f) => fs.existsSync(f));
-  return file ? JSON.parse(fs.readFileSync(file, 'utf8')) : null;
+/**
+ * The example's view data as the extension posts it: a report on 16 KJV sequences (computed once into the bench
+ * data folder) analysed by the worker's own importanceView handler.
+ */
+async function exampleView(dir: string): Promise<ImportanceViewData> {
+  const reportFile = path.join(dir, 'kjv-gpt2.importance.json');
+  if (!fs.existsSync(reportFile)) {
+    execFileSync(process.execPath, ['--import', 'tsx', path.join(root, 'src', 'cli', 'index.ts'), 'importance', path.join(example, 'model.onnx'), '--data', path.join(example, 'kjv.txt'), '--samples', '16', '--provider', 'cpu', '--out', reportFile], { stdio: ['ignore', 'ignore', 'inherit'] });
+  }
+  const context: CallContext = { signal: new AbortController().signal, provider: 'cpu', progress: () => undefined, notice: () => undefined };
+  const { modelProblem, ...analysis } = await importanceHandlers.importanceView({ reportFile, recognize: true }, context);
+  return { fileName: path.basename(reportFile), path: path.relative(root, reportFile), ...analysis, actionsEnabled: modelProblem === null, actionsDisabledReason: modelProblem };
 }
 
-async function measure(dir: string, label: string, name: string, view: unknown): Promise<BenchRow[]> {
+async function measure(dir: string, label: string, name: string, view: ImportanceViewData): Promise<BenchRow[]> {
   const url = writePage(dir, name, view, 'dark', false);
   const browser = await chromium.launch({ executablePath: '/usr/bin/chromium', headless: true, args: CHROMIUM_ARGS });
   const runs: PanelTimings[] = [];
