@@ -2,20 +2,10 @@
  * The runs the Run cell shows: a saved or finished file's runs as they were, or a live sweep built from the
  * host's plan / runStatus / point events. DOM-free; the functions mutate the view and bump its version.
  */
-import type { ConvergenceFile, ConvergencePoint, PlannedRun, RunInit, RunStatus } from '../../src/protocol/convergenceProtocol';
+import type { ConvergenceFile, ConvergencePoint, ConvergenceRun, PlannedRun, RunStatus } from '../../src/protocol/convergenceProtocol';
 
-export interface RunRow {
-  init: RunInit;
-  lr: number;
-  status: RunStatus;
-  steps: number;
-  stepsDone: number;
-  points: ConvergencePoint[];
-  /** The run's CSV relative to the file's folder; null while unknown. */
-  csv: string | null;
-  seconds: number | null;
-  error: string | null;
-}
+/** A run as the Run cell shows it: the file's run without its throughput, `error` always present. */
+export type RunRow = Pick<ConvergenceRun, 'init' | 'lr' | 'status' | 'steps' | 'stepsDone' | 'points' | 'csv' | 'seconds'> & { error: string | null };
 
 export type SweepPhase = 'running' | 'saved' | 'finished' | 'cancelled';
 

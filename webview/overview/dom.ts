@@ -1,15 +1,5 @@
-/** Tiny DOM helpers: build elements with text (never HTML strings, so model names cannot inject markup). */
-
-type Child = Node | string | null | undefined | false;
-
-export function h<K extends keyof HTMLElementTagNameMap>(tag: K, attrs?: Record<string, string>, ...children: Child[]): HTMLElementTagNameMap[K];
-export function h(tag: string, attrs?: Record<string, string>, ...children: Child[]): HTMLElement;
-export function h(tag: string, attrs: Record<string, string> = {}, ...children: Child[]): HTMLElement {
-  const el = document.createElement(tag);
-  for (const [k, v] of Object.entries(attrs)) el.setAttribute(k, v);
-  for (const c of children) if (c !== null && c !== undefined && c !== false) el.append(c);
-  return el;
-}
+/** The overview's DOM helpers besides the shared ones (webview/shared/dom.ts): its data grids and byte sizes. */
+import { h } from '../shared/dom';
 
 /** A toolkit data grid with a header row; `cells` are plain text. */
 export function grid(label: string, headers: string[], rows: string[][], testId: string): HTMLElement {

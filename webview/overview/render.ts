@@ -1,6 +1,7 @@
 import { formatCount } from '../../src/protocol/shapes';
 import type { OverviewData, Recognition, ValueSpec } from '../../src/protocol/webviewProtocol';
-import { formatBytes, grid, h } from './dom';
+import { h } from '../shared/dom';
+import { formatBytes, grid } from './dom';
 
 /** What the buttons do; main.ts posts the messages. */
 export interface Actions {

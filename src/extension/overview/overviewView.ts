@@ -8,6 +8,14 @@ import type { Services } from '../services';
 import { overviewData, type Inspection } from './overviewData';
 import { webviewHtml, webviewResourceRoots } from '../webviewHtml';
 
+/** The overview's buttons and the command each runs on this model. */
+const BUTTON_COMMANDS = {
+  subclone: 'subclone.subclone',
+  computeImportance: 'subclone.computeImportance',
+  showImportance: 'subclone.showImportance',
+  checkConvergence: 'subclone.checkConvergence',
+} as const;
+
 /**
  * One overview editor: renders a model's structure in its webview. Waits for the webview's `ready`, then reads
  * the model in the worker (`inspect`, falling back to `summarize` while recognition is unavailable) and posts it;
@@ -53,16 +61,10 @@ export class OverviewView extends Disposable {
         void this.load();
         return;
       case 'subclone':
-        void vscode.commands.executeCommand('subclone.subclone', this.uri);
-        return;
       case 'computeImportance':
-        void vscode.commands.executeCommand('subclone.computeImportance', this.uri);
-        return;
       case 'showImportance':
-        void vscode.commands.executeCommand('subclone.showImportance', this.uri);
-        return;
       case 'checkConvergence':
-        void vscode.commands.executeCommand('subclone.checkConvergence', this.uri);
+        void vscode.commands.executeCommand(BUTTON_COMMANDS[message.type], this.uri);
         return;
       default:
         unreachable(message, 'overview message');
