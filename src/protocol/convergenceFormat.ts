@@ -3,3 +3,8 @@
  * evaluation interval the same way. src/core/converge/settings.ts has no node imports: this bundles for the webview.
  */
 export { autoEvalEvery, formatLr, sameLr } from '../core/converge/settings';
+
+import { CONVERGE_DEFAULTS } from '../core/converge/settings';
+
+/** Runs a sweep may add per init past an edge of its learning rates (the panel runs with the engine's default). */
+export const DEFAULT_WIDEN = CONVERGE_DEFAULTS.widen;

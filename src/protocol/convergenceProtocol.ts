@@ -75,6 +75,8 @@ export type ToConvergence =
   | { type: 'estimate'; requestId: number; estimate: EstimateView }
   /** A sweep started: every run pending, in the file's order. */
   | { type: 'plan'; requestId: number; runs: PlannedRun[]; evalEvery: number }
+  /** A run added after the plan, as run `run` (the next index): the sweep widened past an edge of its lrs. */
+  | { type: 'runAdded'; requestId: number; run: number; planned: PlannedRun }
   | { type: 'runStatus'; requestId: number; run: number; status: RunStatus }
   /** A new evaluation of a run (step 0 first); `fraction`: of all the sweep's steps. */
   | { type: 'point'; requestId: number; run: number; point: ConvergencePoint; fraction: number | null }

@@ -8,7 +8,7 @@ import { exampleDir, fixturePath, repoRoot, tempDir } from '../helpers/paths';
 
 const KJV = path.join(exampleDir, 'kjv.txt');
 const CHILD = fixturePath('gpt2-op14');
-const SHORT = ['--steps', '6', '--batch', '2', '--seq', '16', '--eval-every', '3', '--eval-batches', '1', '--provider', 'cpu'];
+const SHORT = ['--steps', '6', '--batch', '2', '--seq', '16', '--eval-every', '3', '--eval-batches', '1', '--provider', 'cpu', '--widen', '0'];
 
 /** Runs the CLI and sends Ctrl+C once stderr matches `when`. */
 function runCliUntil(args: string[], when: RegExp): Promise<CliResult & { signalled: boolean }> {

@@ -62,10 +62,10 @@ describe('the convergence panel in code-server (installed .vsix, chromium)', fun
     await frame.locator('[data-testid="runs-table"] tr[data-status="running"]').first().waitFor({ timeout: 120_000 });
     await shot(page, 'convergence-2-running');
     await frame.locator('[data-testid="verdict-headline"]', { hasText: /faster|not reached|no target|no finished/i }).waitFor({ timeout: 240_000 });
-    assert.equal(await frame.locator('[data-testid="runs-table"] tr[data-status="finished"]').count(), 4);
     const onDisk = JSON.parse(fs.readFileSync(convergenceFile, 'utf8')) as { status: string; runs: unknown[]; verdict: { sentence: string } };
     assert.equal(onDisk.status, 'finished');
-    assert.equal(onDisk.runs.length, 4);
+    assert.ok(onDisk.runs.length >= 4, 'the 4 planned runs, and any the sweep added past an edge');
+    assert.equal(await frame.locator('[data-testid="runs-table"] tr[data-status="finished"]').count(), onDisk.runs.length, 'every run in the table, added ones too');
     assert.equal((await frame.locator('[data-testid="verdict-sentence"]').innerText()).trim(), onDisk.verdict.sentence, 'the verdict is the engine’s, word for word');
     await clearNotifications(page); // the CPU notice would cover the charts
     await frame.locator('[data-testid="run-cell"]').scrollIntoViewIfNeeded();
@@ -102,7 +102,8 @@ describe('the convergence panel in code-server (installed .vsix, chromium)', fun
     await page.reload();
     const frame = webviewFrame(page);
     await frame.locator('[data-testid="runs-table"] tr[data-run]').first().waitFor({ timeout: 90_000 });
-    assert.equal(await frame.locator('[data-testid="runs-table"] tr[data-run]').count(), 4);
+    const saved = JSON.parse(fs.readFileSync(convergenceFile, 'utf8')) as { runs: unknown[] };
+    assert.equal(await frame.locator('[data-testid="runs-table"] tr[data-run]').count(), saved.runs.length);
     await shot(page, 'convergence-8-restored');
   });
 });

@@ -113,6 +113,22 @@ describe('convergence panel: controller', () => {
     assert.equal(h.state().markers.run, 1);
   });
 
+  it('appends a run the host adds after the plan (the sweep widened), in order and for this request only', () => {
+    const h = harness();
+    h.c.handle(init());
+    h.c.run();
+    const id = (h.posted.at(-1) as Extract<FromConvergence, { type: 'run' }>).requestId;
+    h.c.handle({ type: 'plan', requestId: id, evalEvery: 3, runs: [{ init: 'subclone', lr: 1e-3, steps: 60 }, { init: 'random', lr: 4e-3, steps: 60 }] });
+    h.c.handle({ type: 'runAdded', requestId: id - 1, run: 2, planned: { init: 'subclone', lr: 9e-3, steps: 60 } });
+    h.c.handle({ type: 'runAdded', requestId: id, run: 3, planned: { init: 'subclone', lr: 8e-3, steps: 60 } });
+    assert.equal(h.c.model?.sweep?.runs.length, 2, 'a stale request’s run and an out-of-order index are not added');
+    h.c.handle({ type: 'runAdded', requestId: id, run: 2, planned: { init: 'subclone', lr: 2e-3, steps: 60 } });
+    h.c.handle({ type: 'point', requestId: id, run: 2, point: { step: 0, trainLoss: null, valLoss: 3, seconds: 0 }, fraction: 0.7 });
+    const runs = h.c.model!.sweep!.runs;
+    assert.deepEqual(runs.map((r) => [r.init, r.lr, r.status]), [['subclone', 1e-3, 'pending'], ['random', 4e-3, 'pending'], ['subclone', 2e-3, 'running']]);
+    assert.equal(runs[2].points.length, 1, 'its points arrive like any run’s');
+  });
+
   it('cancels the running request once', () => {
     const h = harness();
     h.c.handle(init());

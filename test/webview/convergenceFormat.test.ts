@@ -89,7 +89,7 @@ describe('convergence panel: the Run cell in words', () => {
   });
 
   it('previews the runs ▶ will train', () => {
-    assert.equal(planPreview({ data: 'x', steps: null, batch: 16, seq: 128, evalEvery: null, lrs: [1e-3, 2e-3], randomLrs: [1e-3] }), 'No runs yet: ▶ trains 3 runs, the subclone at 2 learning rates and random init at 1 learning rate.');
+    assert.equal(planPreview({ data: 'x', steps: null, batch: 16, seq: 128, evalEvery: null, lrs: [1e-3, 2e-3], randomLrs: [1e-3] }), 'No runs yet: ▶ trains 3 runs, the subclone at 2 learning rates and random init at 1 learning rate, and up to 2 more per init where its best rate is the edge of its sweep.');
     assert.equal(planPreview(null), 'No runs yet.');
   });
 });

@@ -6,7 +6,7 @@
 import type { ChildSummary, FromConvergence, SetupValues, ToConvergence } from '../../src/protocol/convergenceProtocol';
 import { unreachable } from '../../src/protocol/webviewProtocol';
 import { parseSetup, setupText, type ParsedSetup, type SetupField } from './setupFields';
-import { acceptsEvent, applyPoint, applyStatus, sweepFromFile, sweepFromPlan, type SweepView } from './sweep';
+import { acceptsEvent, addRun, applyPoint, applyStatus, sweepFromFile, sweepFromPlan, type SweepView } from './sweep';
 import { markExecuted, restoreUi, takeRequestId, type UiState } from './state';
 
 export interface RunRequest {
@@ -79,6 +79,12 @@ export class Controller {
         s.sweep = sweepFromPlan(m.requestId, m.runs);
         s.run = { requestId: m.requestId, phase: s.run?.requestId === m.requestId && s.run.phase === 'cancelling' ? 'cancelling' : 'running', autoSteps: s.run?.autoSteps ?? false };
         s.runMessage = null;
+        break;
+      }
+      case 'runAdded': {
+        const sweep = this.model?.sweep ?? null;
+        if (!sweep || sweep.phase !== 'running' || sweep.requestId !== m.requestId) return;
+        addRun(sweep, m.run, m.planned);
         break;
       }
       case 'runStatus': {

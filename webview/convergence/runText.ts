@@ -1,4 +1,5 @@
 /** The Run cell's lines in words: the progress of a live sweep, the summary of a finished or saved one. DOM-free. */
+import { DEFAULT_WIDEN } from '../../src/protocol/convergenceFormat';
 import type { SetupValues } from '../../src/protocol/convergenceProtocol';
 import type { RunRequest } from './controller';
 import { formatDuration, plural } from './format';
@@ -33,7 +34,7 @@ export function summaryText(sweep: SweepView): string | null {
 export function planPreview(setup: SetupValues | null): string {
   if (!setup) return 'No runs yet.';
   const n = setup.lrs.length + setup.randomLrs.length;
-  return `No runs yet: ▶ trains ${plural(n, 'run')}, the subclone at ${plural(setup.lrs.length, 'learning rate')} and random init at ${plural(setup.randomLrs.length, 'learning rate')}.`;
+  return `No runs yet: ▶ trains ${plural(n, 'run')}, the subclone at ${plural(setup.lrs.length, 'learning rate')} and random init at ${plural(setup.randomLrs.length, 'learning rate')}, and up to ${DEFAULT_WIDEN} more per init where its best rate is the edge of its sweep.`;
 }
 
 function isoMinute(iso: string): string {

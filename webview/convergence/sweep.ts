@@ -44,6 +44,13 @@ export function sweepFromPlan(requestId: number, planned: readonly PlannedRun[])
   return { requestId, phase: 'running', runs, fraction: 0, file: null, content: null, version: 0 };
 }
 
+/** A run the host added after the plan (the sweep widened past an edge): appended, pending. */
+export function addRun(view: SweepView, run: number, planned: PlannedRun): void {
+  if (run !== view.runs.length) return; // runs are added in order; anything else is stale
+  view.runs.push({ init: planned.init, lr: planned.lr, status: 'pending', steps: planned.steps, stepsDone: 0, points: [], csv: null, seconds: null, error: null });
+  view.version++;
+}
+
 /** Whether an event of `requestId` for run `run` belongs to this live sweep (stale and out-of-range ones do not). */
 export function acceptsEvent(view: SweepView | null, requestId: number, run: number): view is SweepView {
   return view !== null && view.phase === 'running' && view.requestId === requestId && Number.isInteger(run) && run >= 0 && run < view.runs.length;

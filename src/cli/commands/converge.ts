@@ -10,12 +10,13 @@ const d = CONVERGE_DEFAULTS;
 const USAGE = [
   'subclone converge <child model.onnx> --data <text|folder> [--steps N] [--lrs a,b,…] [--random-lrs a,b,…]',
   '    [--batch B] [--seq T] [--eval-every K] [--eval-batches N] [--seed S] [--warmup W] [--parallel N|auto]',
-  '    [--out dir] [--force] [--provider auto|cuda|cpu] [--json]',
+  '    [--widen N] [--out dir] [--force] [--provider auto|cuda|cpu] [--json]',
   '',
   'Trains the child from its own weights and from a random init of the same graph at each learning rate (the same',
   'data order and held-out windows for every run) and says how many times fewer steps the subclone needs to reach',
   "the best random run's final validation loss. Writes <out>/convergence.json and one CSV per run (default out:",
-  '<child folder>/convergence/). Ctrl+C keeps the finished runs and writes the verdict over them.',
+  '<child folder>/convergence/). Ctrl+C keeps the finished runs and writes the verdict over them. When an init\'s',
+  `best lr is the edge of its sweep, up to --widen (default ${d.widen}) more runs go past that edge, one at a time.`,
   `Defaults: --steps ${d.steps} --lrs ${d.lrs.map(formatLr).join(',')} --random-lrs ${d.randomLrs.map(formatLr).join(',')}`,
   `--batch ${d.batch} --seq ${d.seq} --eval-every steps/24 --eval-batches ${d.evalBatches} --parallel auto (one run per core`,
   'on the CPU for small models).',
@@ -37,6 +38,7 @@ export const convergeCommand: Command = {
     seed: { type: 'string' },
     warmup: { type: 'string' },
     parallel: { type: 'string' },
+    widen: { type: 'string' },
     out: { type: 'string' },
     force: { type: 'boolean' },
     provider: { type: 'string' },
@@ -56,6 +58,10 @@ export const convergeCommand: Command = {
         onPlan: (f) => {
           labels = f.runs.map((r) => `${r.init} lr ${formatLr(r.lr)}`);
           ctx.err(`${f.runs.length} runs of ${f.settings.steps} steps, ${f.settings.parallel > 1 ? `${f.settings.parallel} side by side` : 'one after another'}`);
+        },
+        onRunAdded: (i, r) => {
+          labels[i] = `${r.init} lr ${formatLr(r.lr)}`;
+          ctx.err(`widening the sweep: ${labels[i]} (the best ${r.init === 'random' ? 'random-init' : 'subclone'} lr is at the edge of its sweep)`);
         },
         onPoint: (i, p) => ctx.err(`${labels[i]}: step=${p.step} val=${p.valLoss.toFixed(4)}${p.trainLoss === null ? '' : ` train=${p.trainLoss.toFixed(4)}`}`),
         onRunFinish: (_i, r) => {
@@ -101,7 +107,7 @@ export function runTable(f: ConvergenceFile): string {
 
 function settingsFrom(args: ParsedArgs): Partial<ConvergeSettings> {
   const s: Partial<ConvergeSettings> = { provider: providerOption(args) };
-  const ints = { steps: 'steps', batch: 'batch', seq: 'seq', evalBatches: 'eval-batches', seed: 'seed', warmup: 'warmup' } as const;
+  const ints = { steps: 'steps', batch: 'batch', seq: 'seq', evalBatches: 'eval-batches', seed: 'seed', warmup: 'warmup', widen: 'widen' } as const;
   for (const [key, flag] of Object.entries(ints)) {
     const n = intOption(args, flag);
     if (n !== undefined) s[key as keyof typeof ints] = n;

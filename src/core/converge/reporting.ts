@@ -28,6 +28,8 @@ export async function convergeReporting(req: ConvergeRequest, host: HostChannel)
       onRunStart: (run, r) => line(formatConvergeEvent({ kind: 'status', run, init: r.init, lr: r.lr, status: r.status })),
       onPoint: (run, point) => line(formatConvergeEvent({ kind: 'point', run, point })),
       onRunFinish: (run, r) => line(formatConvergeEvent({ kind: 'status', run, init: r.init, lr: r.lr, status: r.status })),
+      // A run past an edge of its sweep: announced as pending, with its init and lr, before it starts.
+      onRunAdded: (run, r) => line(formatConvergeEvent({ kind: 'status', run, init: r.init, lr: r.lr, status: r.status })),
     },
   );
   return { file: r.file, cancelled: r.cancelled, content: r.content };

@@ -5,11 +5,12 @@ import type { CurvePoint, TrainProgress } from '../train/trainLoop';
 import { childProvenance } from './childProvenance';
 import { CONVERGENCE_FILE, CONVERGENCE_VERSION, runCsvName, writeConvergence, type ConvergenceFile, type ConvergenceRun } from './convergenceFile';
 import type { MemberTask } from './member';
-import { runPool, type MemberOutcome } from './memberPool';
+import { runPool, type MemberOutcome, type PoolHooks } from './memberPool';
 import { prepareSweep, type PreparedSweep } from './prepare';
-import { formatLr, startOrder, type ConvergeSettings } from './settings';
+import { formatLr, startOrder, type ConvergeSettings, type RunInit, type RunKey } from './settings';
 import { acquireSweepLock } from './sweepLock';
 import { computeVerdict, type ConvergencePoint } from './verdict';
+import { widenedRuns } from './widen';
 
 /** A convergence check, as the CLI and the worker ask for it. */
 export interface ConvergeRequest {
@@ -35,6 +36,8 @@ export interface ConvergeHooks {
   /** Every training step of a run (for progress and throughput). */
   onStep?: (runIndex: number, p: TrainProgress) => void;
   onRunFinish?: (runIndex: number, run: ConvergenceRun) => void;
+  /** A run added after the plan (the sweep widened past an edge): the next index of `file.runs`. */
+  onRunAdded?: (runIndex: number, run: ConvergenceRun) => void;
   /** convergence.json was (re)written: after the plan, after each run, at the end. */
   onFile?: (file: string, content: ConvergenceFile) => void;
   onNotice?: (message: string) => void;
@@ -112,12 +115,12 @@ async function sweep(prep: PreparedSweep, outDir: string, hooks: ConvergeHooks, 
     hooks.onFile?.(written, file);
     return written;
   };
-  const total = s.steps * file.runs.length;
   let done = 0;
   save();
   hooks.onPlan?.(file);
-  const tasks: MemberTask[] = prep.runs.map((r) => ({ child: prep.child, target: prep.target, data: prep.data, settings: s, init: r.init, lr: r.lr, threads: s.parallel > 1 ? 1 : 0, provider: s.provider }));
-  const outcomes = await runPool(tasks, startOrder(prep.runs), s.parallel, {
+  const taskFor = (r: RunKey): MemberTask => ({ child: prep.child, target: prep.target, data: prep.data, settings: s, init: r.init, lr: r.lr, threads: s.parallel > 1 ? 1 : 0, provider: s.provider });
+  const tasks: MemberTask[] = prep.runs.map(taskFor);
+  const poolHooks: PoolHooks = {
     ...(hooks.signal ? { signal: hooks.signal } : {}),
     onNotice: (_i, m) => notice(m),
     onStart: (i, initialValLoss) => {
@@ -135,7 +138,7 @@ async function sweep(prep: PreparedSweep, outDir: string, hooks: ConvergeHooks, 
       run.stepsDone = p.step;
       since.get(i)!.push(p.trainLoss);
       hooks.onStep?.(i, p);
-      hooks.onProgress?.(++done / total, `${run.init} lr ${formatLr(run.lr)}: step ${p.step}/${p.steps}`);
+      hooks.onProgress?.(++done / (s.steps * file.runs.length), `${run.init} lr ${formatLr(run.lr)}: step ${p.step}/${p.steps}`);
       if (p.valLoss === null) return;
       const losses = since.get(i)!.splice(0);
       addPoint(i, { step: p.step, trainLoss: losses.reduce((a, b) => a + b, 0) / losses.length, valLoss: p.valLoss, seconds: (performance.now() - runStarted.get(i)!) / 1000 });
@@ -147,7 +150,26 @@ async function sweep(prep: PreparedSweep, outDir: string, hooks: ConvergeHooks, 
       save(i);
       hooks.onRunFinish?.(i, file.runs[i]);
     },
-  });
+  };
+  const outcomes = await runPool(tasks, startOrder(prep.runs), s.parallel, poolHooks);
+  // A best lr at the edge of its sweep: one more run past it, per init, until it is inside or the budget is spent.
+  const added: Record<RunInit, number> = { subclone: 0, random: 0 };
+  for (;;) {
+    if (hooks.signal?.aborted) break;
+    const extra = widenedRuns(file.runs, computeVerdict(file.runs).edges, added, s.widen);
+    if (!extra.length) break;
+    const first = file.runs.length;
+    for (const r of extra) {
+      const i = file.runs.push({ ...r, status: 'pending', steps: s.steps, stepsDone: 0, points: [], csv: null, seconds: null, tokensPerS: null }) - 1;
+      curves.set(i, []);
+      tasks.push(taskFor(r));
+      added[r.init]++;
+      hooks.onRunAdded?.(i, file.runs[i]);
+    }
+    save();
+    const more = await runPool(tasks, extra.map((_, k) => first + k), s.parallel, poolHooks);
+    outcomes.push(...more.slice(first));
+  }
   const failed = outcomes.filter((o): o is Extract<MemberOutcome, { kind: 'failed' }> => o.kind === 'failed');
   const cancelled = hooks.signal?.aborted === true;
   file.status = cancelled ? 'cancelled' : failed.length === outcomes.length ? 'failed' : 'finished';

@@ -35,6 +35,11 @@ export interface ConvergeSettings {
   clip: number;
   /** AdamW's decoupled weight decay (matrices only). */
   weightDecay: number;
+  /**
+   * Runs added per init when its best learning rate is at the edge of its sweep: one more past the edge at a
+   * time, until the best is inside the sweep or this many were added (0: the sweeps as given).
+   */
+  widen: number;
   /** Runs trained side by side, each on one core ('auto': see resolveParallel). */
   parallel: number | 'auto';
   provider: ProviderPreference;
@@ -64,6 +69,7 @@ export const CONVERGE_DEFAULTS: ConvergeSettings = {
   minLrRatio: 0.1,
   clip: 1.0,
   weightDecay: ADAMW_DEFAULTS.weightDecay,
+  widen: 2,
   parallel: 'auto',
   provider: 'auto',
 };
@@ -96,6 +102,7 @@ export function resolveSettings(settings: Partial<ConvergeSettings>, parallel: n
   if (!Number.isInteger(warmup) || warmup < 0 || warmup >= s.steps) throw new SubcloneError('BadArgument', `warmup must be an integer in [0, steps), got ${warmup}`);
   if (!(s.minLrRatio >= 0 && s.minLrRatio <= 1)) throw new SubcloneError('BadArgument', `minLrRatio must be in [0, 1], got ${s.minLrRatio}`);
   if (!(s.clip >= 0)) throw new SubcloneError('BadArgument', `clip must be ≥ 0, got ${s.clip}`);
+  if (!Number.isInteger(s.widen) || s.widen < 0) throw new SubcloneError('BadArgument', `--widen must be a whole number ≥ 0, got ${s.widen}`);
   if (!(s.weightDecay >= 0)) throw new SubcloneError('BadArgument', `weight decay must be ≥ 0, got ${s.weightDecay}`);
   return { ...s, lrs: [...s.lrs], randomLrs: [...s.randomLrs], evalEvery, warmup, parallel };
 }

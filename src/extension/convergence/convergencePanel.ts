@@ -271,7 +271,8 @@ export class ConvergencePanel extends Disposable {
     const steps = values.steps ?? (await this.estimateCall(values, signal)).defaultSteps;
     const settings = settingsOf(values, steps);
     const evalEvery = values.evalEvery ?? autoEvalEvery(steps);
-    this.post({ type: 'plan', requestId, runs: plannedRuns(settings as Pick<ConvergeSettings, 'lrs' | 'randomLrs'>).map((r) => ({ ...r, steps })), evalEvery });
+    const planned = plannedRuns(settings as Pick<ConvergeSettings, 'lrs' | 'randomLrs'>).map((r) => ({ ...r, steps }));
+    this.post({ type: 'plan', requestId, runs: planned, evalEvery });
     rememberData(this.services, this.child, data);
     const title = `Check Convergence: ${path.basename(path.dirname(this.child))}/${path.basename(this.child)}`;
     const result = await vscode.window.withProgress({ location: vscode.ProgressLocation.Window, title }, () =>
@@ -279,7 +280,14 @@ export class ConvergencePanel extends Disposable {
         signal,
         onProgress: (fraction, message) => {
           const e = parseConvergeEvent(message);
-          if (e?.kind === 'status' && isRunStatus(e.status)) this.post({ type: 'runStatus', requestId, run: e.run, status: e.status });
+          if (e?.kind === 'status' && isRunStatus(e.status)) {
+            // A status line for a run past the plan announces a run the sweep added (widened past an edge).
+            if (e.run === planned.length) {
+              planned.push({ init: e.init, lr: e.lr, steps });
+              this.post({ type: 'runAdded', requestId, run: e.run, planned: planned[e.run] });
+            }
+            this.post({ type: 'runStatus', requestId, run: e.run, status: e.status });
+          }
           else if (e?.kind === 'point') this.post({ type: 'point', requestId, run: e.run, point: e.point, fraction: fraction ?? null });
         },
       }),

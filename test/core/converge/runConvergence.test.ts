@@ -10,7 +10,7 @@ import { exampleDir, fixturePath, tempDir } from '../../helpers/paths';
 
 const KJV = path.join(exampleDir, 'kjv.txt');
 const CHILD = fixturePath('gpt2-op14'); // 3 layers × 36, context 64: a few ms per step at 2 × 16
-const SMALL: Partial<ConvergeSettings> = { steps: 6, batch: 2, seq: 16, evalEvery: 3, evalBatches: 1, lrs: [1e-3, 3e-3], randomLrs: [1e-2], provider: 'cpu' };
+const SMALL: Partial<ConvergeSettings> = { steps: 6, batch: 2, seq: 16, evalEvery: 3, evalBatches: 1, lrs: [1e-3, 3e-3], randomLrs: [1e-2], provider: 'cpu', widen: 0 };
 
 describe('convergence sweep', function () {
   this.timeout(60000);
@@ -48,6 +48,19 @@ describe('convergence sweep', function () {
     assert.equal(f.data.validationItems, 2);
     assert.equal(f.parent, null, 'a fixture has no subclone.json');
     assert.equal(typeof f.verdict.target, 'number');
+  });
+
+  it('widens a sweep whose best lr is its highest: one more run at the next ×2, announced, trained and in the verdict', async () => {
+    // 6 steps at tiny rates: the higher the lr, the lower the loss, so the best is always the top of the sweep.
+    const added: [number, string, number][] = [];
+    const r = await runConvergence(req({ lrs: [1e-4, 2e-4], randomLrs: [1e-2], widen: 2, parallel: 2 }), { onRunAdded: (i, run) => added.push([i, run.init, run.lr]) });
+    const f = readConvergenceFile(r.file);
+    assert.deepEqual(added, [[3, 'subclone', 4e-4], [4, 'subclone', 8e-4]], 'two rounds: 4e-4 was the edge again');
+    assert.deepEqual(f.runs.map((x) => [x.init, x.lr, x.status]), [['subclone', 1e-4, 'finished'], ['subclone', 2e-4, 'finished'], ['random', 1e-2, 'finished'], ['subclone', 4e-4, 'finished'], ['subclone', 8e-4, 'finished']]);
+    assert.equal(f.verdict.bestLr.subclone, 8e-4);
+    assert.equal(f.verdict.edges.subclone, 'highest', 'still the edge after the budget of 2: the verdict says to widen further');
+    assert.deepEqual(f.verdict.over, { finished: 5, planned: 5 });
+    assert.ok(fs.existsSync(path.join(tmp.dir, 'subclone-lr8e-4.csv')));
   });
 
   it('gives the same curves one after another as side by side: every run sees the same data order', async () => {
