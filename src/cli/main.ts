@@ -9,7 +9,7 @@ import { convergeCommand } from './commands/converge';
 
 const COMMANDS: Command[] = [inspectCommand, importanceCommand, applyCommand, trainCommand, convergeCommand];
 
-/** Exit codes: 0 ok, 1 failure, 2 unsupported model, 3 unreadable model or data, 64 usage, 130 cancelled. */
+/** Exit codes: 0 ok, 1 failure, 2 unsupported model, 3 unreadable model or data, 64 usage, 73 cannot write the output, 130 cancelled. */
 export function exitCodeFor(code: ErrorCode): number {
   switch (code) {
     case 'Unsupported':
@@ -21,6 +21,8 @@ export function exitCodeFor(code: ErrorCode): number {
     case 'BadArgument':
     case 'BadShape':
       return 64;
+    case 'CannotWrite':
+      return 73;
     case 'Cancelled':
       return 130;
     case 'ShapeMismatch':

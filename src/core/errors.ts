@@ -11,6 +11,7 @@ export type ErrorCode =
   | 'BadShape' // an impossible target shape
   | 'BadArgument' // a wrong option or command-line argument
   | 'Exists' // the output exists and overwriting was not allowed
+  | 'CannotWrite' // the output could not be written (disk full, read-only, no permission)
   | 'Runtime' // onnxruntime failed
   | 'Cancelled';
 

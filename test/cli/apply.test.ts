@@ -1,9 +1,10 @@
 import * as assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as ort from 'onnxruntime-node';
 import { runCli } from '../helpers/cli';
-import { copyExampleFiles, fixturePath, tempDir } from '../helpers/paths';
+import { copyExampleFiles, exampleDir, exampleModel, fixturePath, tempDir } from '../helpers/paths';
 
 /** A private copy of the example parent (subclone writes beside the model). */
 function copyExample(dir: string): string {
@@ -131,6 +132,74 @@ describe('subclone apply', function () {
       const r = await runCli(['apply', missing, ...args]);
       assert.equal(r.code, 64, `${args.join(' ')}: ${r.stderr}`);
       assert.match(r.stderr, pattern);
+    }
+  });
+
+  it('every argument is checked before the model is read, each problem said once', async () => {
+    const missing = path.join(dir, 'absent.onnx'); // never read: each call fails on its arguments first
+    const cases: [string[], number, RegExp][] = [
+      [['--layers', '3', '--ffn', '0'], 64, /--ffn takes whole numbers ≥ 1 \(one, or one per kept block\), got "0"/],
+      [['--layers', '3', '--ffn', '300,x'], 64, /got "x"/],
+      [['--layers', '3', '--blocks', '0,0,1'], 64, /--blocks lists block 0 twice/],
+      [['--layers', '2', '--blocks', '0,1,5'], 64, /--blocks lists 3 blocks but --layers is 2/],
+      [['--layers', '0'], 64, /--layers must be a whole number ≥ 1, got 0/],
+      [['--dim=-8'], 64, /--dim must be a whole number ≥ 1, got -8/],
+      [['--layers', '2', '--samples', '0'], 64, /--samples must be a whole number ≥ 1/],
+      [['--layers', '2', '--data', path.join(dir, 'nope.txt')], 3, /--data .*nope\.txt does not exist/],
+    ];
+    for (const [args, code, pattern] of cases) {
+      const r = await runCli(['apply', missing, ...args]);
+      assert.equal(r.code, code, `${args.join(' ')}: ${r.stderr}`);
+      assert.match(r.stderr, pattern);
+      assert.equal(r.stderr.trim().split('\n').length, 1, `one line: ${r.stderr}`);
+    }
+  });
+
+  it('a folder given as the model: a clear message naming the .onnx inside it (exit 3)', async () => {
+    const r = await runCli(['inspect', exampleDir]);
+    assert.equal(r.code, 3, r.stderr);
+    assert.match(r.stderr, /kjv-gpt2 is a folder, not an ONNX model file: give the \.onnx file itself; it holds model\.onnx/);
+  });
+
+  it('a text shorter than one window is refused, naming the file and the counts', async () => {
+    const short = path.join(dir, 'short.txt');
+    fs.writeFileSync(short, 'In the beginning God created the heaven and the earth.');
+    const r = await runCli(['apply', exampleModel, '--layers', '2', '--data', short, '--out', path.join(dir, 'never')]);
+    assert.equal(r.code, 3, r.stderr);
+    assert.match(r.stderr, /short\.txt has \d+ tokens to calibrate on \(its first 95%\), fewer than one window of 128 tokens/);
+    assert.equal(fs.existsSync(path.join(dir, 'never')), false);
+  });
+
+  it('progress percentages never go backwards', async () => {
+    const r = await runCli(['apply', exampleModel, '--layers', '3', '--dim', '96', '--data', path.join(exampleDir, 'kjv.txt'), '--out', path.join(dir, 'progress'), '--force']);
+    assert.equal(r.code, 0, r.stderr);
+    const pcts = [...r.stderr.matchAll(/^\[\s*(\d+)%\]/gm)].map((m) => Number(m[1]));
+    assert.ok(pcts.length > 5, r.stderr);
+    pcts.forEach((p, i) => assert.ok(i === 0 || p >= pcts[i - 1], `went back from ${pcts[i - 1]}% to ${p}%: ${pcts.join(', ')}`));
+  });
+
+  it('a full disk (a 1 MiB tmpfs) and a read-only one: exit 73 naming the output, nothing left there, the parent untouched', async function () {
+    const mnt = path.join(dir, 'tiny');
+    fs.mkdirSync(mnt);
+    try {
+      execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=1m', 'tmpfs', mnt], { stdio: 'ignore' });
+    } catch {
+      this.skip(); // mounting needs root (CI's container has it; a developer's machine may not)
+    }
+    try {
+      const parent = copyExample(path.join(dir, 'parent'));
+      const before = fs.readFileSync(parent);
+      const full = await runCli(['apply', parent, '--layers', '3', '--dim', '96', '--out', path.join(mnt, 'child')]);
+      assert.equal(full.code, 73, full.stderr);
+      assert.match(full.stderr, new RegExp(`cannot write ${path.join(mnt, 'child').replace(/[/.]/g, '\\$&')}: the disk is full \\(ENOSPC\\); nothing was written`));
+      assert.deepEqual(fs.readdirSync(mnt), []);
+      execFileSync('mount', ['-o', 'remount,ro', mnt]);
+      const ro = await runCli(['apply', parent, '--layers', '3', '--dim', '96', '--out', path.join(mnt, 'child')]);
+      assert.equal(ro.code, 73, ro.stderr);
+      assert.match(ro.stderr, /the file system is read-only \(EROFS\)/);
+      assert.ok(fs.readFileSync(parent).equals(before), 'the parent is untouched');
+    } finally {
+      execFileSync('umount', [mnt]);
     }
   });
 });

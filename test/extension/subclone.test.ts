@@ -69,4 +69,16 @@ describe('Subclone… (command with options, no questions)', () => {
     assert.equal(reported[0].code, 'BadArgument');
     assert.match(reported[0].message, /unknown preset "tiny"/);
   });
+
+  it('ignores option keys it does not own (VS Code adds preserveFocus in some invocations); a wrong type of its own is an error [waits on apply]', async () => {
+    const api = await activateExtension();
+    const outDir = outputDir('foreign-keys');
+    const result = await runReporting<ApplyResult>(api, 'subclone.subclone', exampleModel(), { shape: 'half-depth', data: null, outDir, overwrite: true, preserveFocus: true, viewColumn: 1 });
+    assert.ok(fs.existsSync(result.modelFile));
+    const before = api.reportedErrors.length;
+    assert.equal(await vscode.commands.executeCommand('subclone.subclone', exampleModel(), { shape: 'half-depth', data: 42, preserveFocus: true }), undefined);
+    const reported = api.reportedErrors.slice(before);
+    assert.equal(reported.length, 1);
+    assert.match(reported[0].message, /options\.data must be a path or null/);
+  });
 });

@@ -1,8 +1,9 @@
+import * as fs from 'node:fs';
 import { SubcloneError } from '../../core/errors';
 import { OnnxModel } from '../../core/onnx/onnxModel';
 import { recognize } from '../../core/recognize/recognize';
 import type { TransformerMap } from '../../core/recognize/transformerMap';
-import { parseBlockPolicy } from '../../core/subclone/blockPolicy';
+import { checkBlockRange, parseBlockSpec } from '../../core/subclone/blockPolicy';
 import { budgetParameters, parseBudget } from '../../core/subclone/budgetSearch';
 import { subclone } from '../../core/subclone/subclone';
 import { describeShape } from '../../protocol/shapes';
@@ -55,6 +56,16 @@ export const applyCommand: Command = {
     if (args.values.random && args.values.data) throw new SubcloneError('BadArgument', 'pass either --data or --random, not both');
     const data = stringOption(args, 'data') ?? (args.values.random ? 'random' : null);
     if (budgetText !== undefined && data === null) throw new SubcloneError('BadArgument', '--params scores shapes by calibration loss: pass --data (or --random as a fallback)');
+    const flags = shapeFlags.length ? parseShapeFlags(args) : {};
+    const blocks = args.values.blocks ? parseBlockSpec(stringOption(args, 'blocks')!) : undefined;
+    if (blocks?.kind === 'list' && flags.layers !== undefined && blocks.blocks.length !== flags.layers) {
+      throw new SubcloneError('BadArgument', `--blocks lists ${blocks.blocks.length} blocks but --layers is ${flags.layers}`);
+    }
+    const seed = intOption(args, 'seed') ?? 0;
+    const samples = positiveOption(args, 'samples');
+    for (const [flag, p] of [['data', data === 'random' ? null : data], ['report', stringOption(args, 'report') ?? null]] as const) {
+      if (p !== null && !fs.existsSync(p)) throw new SubcloneError('MissingData', `--${flag} ${p} does not exist`);
+    }
     const model = OnnxModel.load(file);
     let map: TransformerMap;
     try {
@@ -62,8 +73,11 @@ export const applyCommand: Command = {
     } finally {
       model.close();
     }
+    if (blocks) checkBlockRange(blocks, map.dims.layers);
     const budget = budgetAsked === undefined ? undefined : budgetParameters(budgetAsked, map.parameterCounts.total);
-    const shape = budget === undefined ? shapeFromArgs(args, map) : undefined;
+    // A list of blocks without --layers keeps that many.
+    const layers = flags.layers ?? (blocks?.kind === 'list' ? blocks.blocks.length : undefined);
+    const shape = budget === undefined ? shapeFromFlags({ ...flags, ...(layers !== undefined ? { layers } : {}) }, map) : undefined;
     if (data === null && !args.values.report) ctx.err('no --data: selecting from weight magnitudes (data-free); the result is not verified on data');
     if (data === 'random') ctx.err('--random: calibrating on random inputs (an explicit fallback; scores are weaker than with real data)');
     const provider = providerOption(args);
@@ -73,13 +87,13 @@ export const applyCommand: Command = {
       ...(budget !== undefined ? { budget, ...(candidates ? { candidates } : {}) } : {}),
       data,
       ...(args.values.report ? { report: stringOption(args, 'report')! } : {}),
-      ...(args.values.blocks ? { blocks: parseBlockPolicy(stringOption(args, 'blocks')!, map.dims.layers) } : {}),
+      ...(blocks ? { blocks } : {}),
       scale: !args.values['no-scale'],
       ...(args.values.out ? { outDir: stringOption(args, 'out')! } : {}),
       overwrite: !!args.values.force,
       provider,
-      seed: intOption(args, 'seed') ?? 0,
-      ...(intOption(args, 'samples') ? { samples: intOption(args, 'samples')! } : {}),
+      seed,
+      ...(samples ? { samples } : {}),
       signal: ctx.signal,
       onNotice: (m) => ctx.err(m),
       onProgress: (f, m) => {
@@ -124,21 +138,50 @@ function budgetTable(b: NonNullable<Provenance['budgetSearch']>, parentParameter
   return lines;
 }
 
-/** The destination shape from the flags; heads follow the width at the parent's head_dim unless given. */
-function shapeFromArgs(args: ParsedArgs, map: TransformerMap): SubcloneShape {
-  const d = map.dims;
-  const layers = intOption(args, 'layers') ?? d.layers;
-  const dModel = intOption(args, 'dim') ?? d.dModel;
-  const heads = intOption(args, 'heads') ?? Math.max(1, Math.round(dModel / d.headDim));
-  const ratio = d.heads / d.kvHeads;
-  const kvHeads = intOption(args, 'kv-heads') ?? (d.kvHeads === d.heads ? heads : Math.max(1, Math.round(heads / ratio)));
-  const parentFfn = Array.isArray(d.ffn) ? Math.max(...d.ffn) : d.ffn;
+/** The shape flags as given, each checked before the model is read. */
+interface ShapeFlags {
+  layers?: number;
+  dModel?: number;
+  heads?: number;
+  kvHeads?: number;
+  ffn?: number | number[];
+}
+
+function parseShapeFlags(args: ParsedArgs): ShapeFlags {
+  const out: ShapeFlags = {};
+  const set = (key: 'layers' | 'dModel' | 'heads' | 'kvHeads', flag: string) => {
+    const n = positiveOption(args, flag);
+    if (n !== undefined) out[key] = n;
+  };
+  set('layers', 'layers');
+  set('dModel', 'dim');
+  set('heads', 'heads');
+  set('kvHeads', 'kv-heads');
   const ffnText = stringOption(args, 'ffn');
-  let ffn: number | number[] = Math.max(1, Math.round((parentFfn * dModel) / d.dModel));
-  if (ffnText) {
-    const parts = ffnText.split(',').map((x) => Number(x.trim()));
-    if (parts.some((x) => !Number.isInteger(x))) throw new SubcloneError('BadArgument', `--ffn needs whole numbers, got "${ffnText}"`);
-    ffn = parts.length === 1 ? parts[0] : parts;
+  if (ffnText !== undefined) {
+    const parts = ffnText.split(',').map((x) => x.trim());
+    const bad = parts.find((x) => !/^\d+$/.test(x) || Number(x) < 1);
+    if (bad !== undefined) throw new SubcloneError('BadArgument', `--ffn takes whole numbers ≥ 1 (one, or one per kept block), got ${JSON.stringify(bad)}`);
+    out.ffn = parts.length === 1 ? Number(parts[0]) : parts.map(Number);
   }
+  return out;
+}
+
+function positiveOption(args: ParsedArgs, flag: string): number | undefined {
+  const n = intOption(args, flag);
+  if (n !== undefined && n < 1) throw new SubcloneError('BadArgument', `--${flag} must be a whole number ≥ 1, got ${n}`);
+  return n;
+}
+
+/** The destination shape from the flags; heads follow the width at the parent's head_dim unless given. */
+function shapeFromFlags(f: ShapeFlags, map: TransformerMap): SubcloneShape {
+  const d = map.dims;
+  const layers = f.layers ?? d.layers;
+  const dModel = f.dModel ?? d.dModel;
+  const heads = f.heads ?? Math.max(1, Math.round(dModel / d.headDim));
+  const ratio = d.heads / d.kvHeads;
+  const kvHeads = f.kvHeads ?? (d.kvHeads === d.heads ? heads : Math.max(1, Math.round(heads / ratio)));
+  const parentFfn = Array.isArray(d.ffn) ? Math.max(...d.ffn) : d.ffn;
+  const ffn = f.ffn ?? Math.max(1, Math.round((parentFfn * dModel) / d.dModel));
   return { layers, dModel, heads, kvHeads, ffn };
 }

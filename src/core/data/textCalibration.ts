@@ -39,6 +39,11 @@ export function textCalibration(file: string, o: TextCalibrationOptions): Calibr
   const stream = o.split === 'validation' ? tokens.validation : tokens.train;
   checkVocabulary(stream, o.vocab, file, tokens.tokenizer);
   const fixedSeq = fixedDim(plan.ids, 1);
+  if (o.split !== 'validation' && !fixedSeq && stream.length < o.sequenceLength) {
+    // Shorter windows would calibrate on positions the model is never used at; say so instead.
+    throw new SubcloneError('MissingData', `${file} has ${stream.length} tokens to calibrate on (its first 95%), fewer than one window of ${o.sequenceLength} tokens (the model's context): give a longer text`);
+  }
+  // The held-out split (the last 5%) may be shorter than a window: its windows shrink to fit.
   const seq = fixedSeq ?? Math.min(o.sequenceLength, stream.length);
   if (stream.length < seq || seq < 1) {
     throw new SubcloneError('MissingData', `${file} has ${stream.length} tokens, fewer than one sequence of ${seq} that this model needs`);

@@ -9,6 +9,29 @@ export function tempSibling(target: string): string {
   return path.join(dir, `.${path.basename(target)}.tmp-${process.pid}-${randomBytes(4).toString('hex')}`);
 }
 
+const WRITE_FAILURES: Record<string, string> = {
+  ENOSPC: 'the disk is full',
+  EDQUOT: 'the disk quota is used up',
+  EROFS: 'the file system is read-only',
+  EACCES: 'permission denied',
+  EPERM: 'the operation is not permitted',
+  ENOTDIR: 'a part of the path is not a folder',
+  ENOENT: 'its folder does not exist',
+};
+
+/**
+ * A write that failed for a reason of the disk (full, read-only, no permission) as a CannotWrite error naming the
+ * output; anything else unchanged.
+ */
+export function writeFailure(e: unknown, target: string): unknown {
+  // An inner write already said so about one of its temporary files: say it again about the whole output.
+  const errno = e instanceof SubcloneError ? (e.code === 'CannotWrite' ? e.cause : undefined) : e;
+  const code = (errno as NodeJS.ErrnoException | undefined)?.code;
+  const why = code ? WRITE_FAILURES[code] : undefined;
+  if (!why) return e;
+  return new SubcloneError('CannotWrite', `cannot write ${target}: ${why} (${code}); nothing was written`, { cause: errno });
+}
+
 /** Throws Exists unless overwriting was allowed. */
 export function assertWritable(target: string, overwrite: boolean): void {
   if (!overwrite && fs.existsSync(target)) {
@@ -76,7 +99,7 @@ export function writeFilesAtomically<T>(targets: string[], fill: (temps: string[
     return result;
   } catch (e) {
     for (const t of temps) fs.rmSync(t, { force: true });
-    throw e;
+    throw writeFailure(e, targets.length === 1 ? targets[0] : path.dirname(targets[0]));
   }
 }
 

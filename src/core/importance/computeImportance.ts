@@ -10,7 +10,8 @@ import { layoutOutputs } from './statLayout';
 import { openModelSession } from '../runtime/modelSession';
 import type { ImportanceOptions } from './options';
 import type { CalibrationInfo, ImportanceReport } from './report';
-import { StatSums } from './statSums';
+import { describeNonFinite, nonFiniteWeight } from './finiteWeights';
+import { NonFiniteActivation, StatSums, type StatMeans } from './statSums';
 import { weightScores } from './weightScores';
 
 /**
@@ -29,6 +30,7 @@ export async function computeImportance(model: OnnxModel, map: TransformerMap, o
   throwIfAborted(options.signal);
   if (options.data.kind === 'weights') {
     const means = weightScores(model, map, options);
+    if (!allFinite(means)) throwNonFinite(model, modelFile, 'its weight-magnitude scores are not finite');
     const calibration: CalibrationInfo = { source: 'weights', path: null, samples: 0, tokens: 0, sequenceLength: null, fallback: true, tokenizer: null, seed: options.seed ?? 0 };
     return buildReport(means, { modelFile, map, calibration, ...topK(options), provider: 'cpu', seconds: seconds() });
   }
@@ -43,7 +45,10 @@ export async function computeImportance(model: OnnxModel, map: TransformerMap, o
   const sums = new StatSums(instrumented.layout);
   try {
     options.onProgress?.({ stage: 'calibration', done: 0, total: source.batches, tokens: 0, message: `calibration: ${source.batches} batch${source.batches === 1 ? '' : 'es'} on ${provider}` });
-    await runBatches(source, sums, options, async (feeds) => session.run(feeds, layoutOutputs(instrumented.layout)));
+    await runBatches(source, sums, options, async (feeds) => session.run(feeds, layoutOutputs(instrumented.layout)), (e) => {
+      // A non-finite activation: name the weight behind it when a weight holds NaN/∞; else it is the data's doing.
+      if (nonFiniteWeight(model)) throwNonFinite(model, modelFile, errorMessage(e));
+    });
   } finally {
     await session.release();
   }
@@ -55,7 +60,7 @@ export async function computeImportance(model: OnnxModel, map: TransformerMap, o
 type Run = (feeds: Feeds) => Promise<Record<string, ort.Tensor>>;
 
 /** Runs every batch in order, adding its sums; checks for cancellation before each batch. */
-async function runBatches(source: CalibrationSource, sums: StatSums, o: ImportanceOptions, run: Run): Promise<void> {
+async function runBatches(source: CalibrationSource, sums: StatSums, o: ImportanceOptions, run: Run, explainNonFinite: (e: unknown) => void): Promise<void> {
   for (let i = 0; i < source.batches; i++) {
     throwIfAborted(o.signal);
     const feeds = await source.batch(i);
@@ -65,10 +70,26 @@ async function runBatches(source: CalibrationSource, sums: StatSums, o: Importan
     } catch (e) {
       throw new SubcloneError('Runtime', `calibration batch ${i + 1} of ${source.batches} failed in onnxruntime: ${errorMessage(e)}`, { cause: e });
     }
-    sums.add(out, i + 1);
+    try {
+      sums.add(out, i + 1);
+    } catch (e) {
+      if (e instanceof NonFiniteActivation) explainNonFinite(e);
+      throw e;
+    }
     o.onProgress?.({ stage: 'calibration', done: i + 1, total: source.batches, tokens: sums.tokens, message: `calibration batch ${i + 1}/${source.batches}` });
   }
   throwIfAborted(o.signal);
+}
+
+function allFinite(m: StatMeans): boolean {
+  const finite = (xs: ArrayLike<number>) => Array.prototype.every.call(xs, (x: number) => Number.isFinite(x));
+  return [...m.points, ...m.ffn, ...m.heads].every(finite) && finite(m.relativeMagnitude) && finite(m.oneMinusCos);
+}
+
+function throwNonFinite(model: OnnxModel, file: string, what: string): never {
+  const w = nonFiniteWeight(model);
+  const where = w ? describeNonFinite(w) : 'no weight holds NaN/∞';
+  throw new SubcloneError('BadModel', `${file} cannot be scored: ${where} (${what}); fix or re-export the checkpoint`);
 }
 
 function topK(o: ImportanceOptions): { topK?: number } {

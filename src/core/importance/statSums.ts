@@ -70,10 +70,17 @@ function values(out: Record<string, ort.Tensor>, name: string, length: number, b
   return t.data as Float32Array;
 }
 
+/** A calibration batch produced NaN/∞ in a reduced statistic (the caller looks for a weight to blame). */
+export class NonFiniteActivation extends SubcloneError {
+  constructor(message: string) {
+    super('Runtime', message);
+  }
+}
+
 function accumulate(sum: Float64Array, v: Float32Array, name: string, batch: number): void {
   for (let i = 0; i < v.length; i++) {
     if (!Number.isFinite(v[i])) {
-      throw new SubcloneError('Runtime', `calibration batch ${batch} gave a non-finite value in ${name} (element ${i}): the model overflows or divides by zero on this data`);
+      throw new NonFiniteActivation(`calibration batch ${batch} gave a non-finite value in ${name} (element ${i}): the model overflows or divides by zero on this data`);
     }
     sum[i] += v[i];
   }

@@ -16,7 +16,13 @@ export function readFileBytes(file: string): Buffer {
     throw new SubcloneError('MissingData', `cannot open ${file}: ${errorMessage(e)}`, { cause: e });
   }
   try {
-    const size = fs.fstatSync(fd).size;
+    const stat = fs.fstatSync(fd);
+    if (stat.isDirectory()) {
+      const onnx = fs.readdirSync(file).filter((f) => f.toLowerCase().endsWith('.onnx'));
+      const hint = onnx.length ? `; it holds ${onnx.slice(0, 3).join(', ')}${onnx.length > 3 ? ', …' : ''}` : '';
+      throw new SubcloneError('BadModel', `${file} is a folder, not an ONNX model file: give the .onnx file itself${hint}`);
+    }
+    const size = stat.size;
     if (size > bufferConstants.MAX_LENGTH) {
       throw new SubcloneError(
         'BadModel',

@@ -11,12 +11,30 @@ export type BlockPolicy = { kind: 'loss' } | { kind: 'magnitude' } | { kind: 'fi
 export const MAX_EXHAUSTIVE_CANDIDATES = 64;
 
 export function parseBlockPolicy(text: string, layers: number): BlockPolicy {
+  const policy = parseBlockSpec(text);
+  checkBlockRange(policy, layers);
+  return policy;
+}
+
+/** --blocks as written, checked without the model: a rule's name, or block indices each listed once. */
+export function parseBlockSpec(text: string): BlockPolicy {
   if (['loss', 'magnitude', 'first', 'middle'].includes(text)) return { kind: text as 'loss' };
-  const blocks = text.split(',').map((s) => Number(s.trim()));
-  if (blocks.some((b) => !Number.isInteger(b) || b < 0 || b >= layers)) {
-    throw new SubcloneError('BadArgument', `--blocks takes loss, magnitude, first, middle or a list of block indices below ${layers} (got "${text}")`);
+  const blocks = text.split(',').map((s) => s.trim());
+  const bad = blocks.find((b) => !/^\d+$/.test(b));
+  if (bad !== undefined) {
+    throw new SubcloneError('BadArgument', `--blocks takes loss, magnitude, first, middle or a list of block indices such as 0,2,5 (got ${JSON.stringify(bad)} in "${text}")`);
   }
-  return { kind: 'list', blocks: [...new Set(blocks)].sort((a, b) => a - b) };
+  const indices = blocks.map(Number);
+  const twice = indices.find((b, i) => indices.indexOf(b) !== i);
+  if (twice !== undefined) throw new SubcloneError('BadArgument', `--blocks lists block ${twice} twice ("${text}"): each kept block once`);
+  return { kind: 'list', blocks: indices.sort((a, b) => a - b) };
+}
+
+/** A list's blocks exist in a parent of `layers` blocks. */
+export function checkBlockRange(policy: BlockPolicy, layers: number): void {
+  if (policy.kind !== 'list') return;
+  const outside = policy.blocks.filter((b) => b >= layers);
+  if (outside.length) throw new SubcloneError('BadArgument', `--blocks lists block ${outside.join(', ')}, but the model has blocks 0–${layers - 1}`);
 }
 
 /** Blocks chosen by a rule that needs no evaluation. */

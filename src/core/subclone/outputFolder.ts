@@ -2,6 +2,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { SubcloneError, errorMessage } from '../errors';
+import { writeFailure } from '../fs/atomicFile';
 
 /** Files beside a Hugging Face model that a subclone keeps unchanged (tokenizers, processors, generation). */
 export const COMPANION_FILES = [
@@ -40,7 +41,11 @@ export function checkOutputDir(dir: string, overwrite: boolean): void {
 export async function writeFolderAtomically<T>(dir: string, overwrite: boolean, fill: (tmp: string) => Promise<T>): Promise<T> {
   checkOutputDir(dir, overwrite);
   const tmp = path.join(path.dirname(dir), `.${path.basename(dir)}.tmp-${process.pid}-${randomBytes(4).toString('hex')}`);
-  fs.mkdirSync(tmp);
+  try {
+    fs.mkdirSync(tmp);
+  } catch (e) {
+    throw writeFailure(e, dir);
+  }
   try {
     const result = await fill(tmp);
     if (fs.existsSync(dir)) {
@@ -54,7 +59,7 @@ export async function writeFolderAtomically<T>(dir: string, overwrite: boolean, 
     return result;
   } catch (e) {
     fs.rmSync(tmp, { recursive: true, force: true });
-    throw e;
+    throw writeFailure(e, dir);
   }
 }
 

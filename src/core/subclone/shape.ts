@@ -135,7 +135,8 @@ function nearest(lo: number, hi: number, want: number, ok: (v: number) => boolea
 /** Throws BadShape with every problem when the shape is impossible. */
 export function assertShape(map: TransformerMap, s: SubcloneShape, keptBlocks?: readonly number[]): void {
   const check = checkShape(map, s, keptBlocks);
-  if (!check.ok) throw new SubcloneError('BadShape', `impossible target shape: ${check.problems.join('; ')}`);
+  // Per-block checks can find the same problem in every block: say it once.
+  if (!check.ok) throw new SubcloneError('BadShape', `impossible target shape: ${[...new Set(check.problems)].join('; ')}`);
 }
 
 /**

@@ -72,7 +72,9 @@ const TOOL = `subclone ${typeof __SUBCLONE_VERSION__ === 'string' ? __SUBCLONE_V
  * work; the folder appears only when everything succeeded.
  */
 export async function subclone(file: string, o: SubcloneOptions): Promise<SubcloneResult> {
-  const progress = (f: number, m: string) => o.onProgress?.(f, m);
+  let reached = 0;
+  // Stages report their own fractions; the overall one never goes back.
+  const progress = (f: number, m: string) => o.onProgress?.((reached = Math.max(reached, f)), m);
   checkRequest(o);
   const parent = OnnxModel.load(file);
   try {
@@ -94,7 +96,8 @@ export async function subclone(file: string, o: SubcloneOptions): Promise<Subclo
       seed: o.seed ?? 0,
       ...(o.signal ? { signal: o.signal } : {}),
       ...(o.onNotice ? { onNotice: o.onNotice } : {}),
-      onProgress: (p) => progress(0.05 + 0.25 * (p.done / Math.max(1, p.total)), p.message),
+      // Reading the data is the first sixth of this stage, the calibration or weight passes the rest.
+      onProgress: (p) => progress(p.stage === 'data' ? 0.05 + 0.04 * (p.done / Math.max(1, p.total)) : 0.09 + 0.21 * (p.done / Math.max(1, p.total)), p.message),
     });
     throwIfAborted(o.signal);
     const scores = { embeddingRanking: report.embedding.ranking, ffn: report.ffn, heads: report.heads, kvGroups: report.kvGroups };

@@ -17,7 +17,7 @@ const ACTION = 'Compute Neuron Importance';
  * panel.
  */
 export async function importanceCommand(services: Services, uriArg: unknown, optionsArg: unknown): Promise<Result<'importance'> | undefined> {
-  const args = parseActionArgs(optionsArg);
+  const args = parseActionArgs(optionsArg, (keys) => services.log.info(`Compute Neuron Importance: ignored option(s) it does not own: ${keys.join(', ')}`));
   const model = await resolveModel(uriArg, ACTION);
   if (!model || !(await requireTrust(ACTION))) return undefined;
   const file = model.fsPath;

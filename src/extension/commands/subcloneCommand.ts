@@ -22,7 +22,7 @@ const ACTION = 'Subclone…';
  * open its overview. Resolves with the result, or undefined when the user stopped at a question.
  */
 export async function subcloneCommand(services: Services, uriArg: unknown, optionsArg: unknown): Promise<ApplyResult | undefined> {
-  const args = parseActionArgs(optionsArg);
+  const args = parseActionArgs(optionsArg, (keys) => services.log.info(`Subclone…: ignored option(s) it does not own: ${keys.join(', ')}`));
   const model = await resolveModel(uriArg, ACTION);
   if (!model || !(await requireTrust(ACTION))) return undefined;
   const file = model.fsPath;

@@ -23,9 +23,11 @@ const PRESET_IDS: readonly ShapePresetId[] = ['half-depth', 'half-width', 'half-
 
 /**
  * Reads the second command argument. VS Code passes the explorer's selection (an array) there when a command
- * runs from the context menu: that, and no argument, read as "ask for everything".
+ * runs from the context menu: that, and no argument, read as "ask for everything". Keys that are not ours (VS Code
+ * adds its own, such as preserveFocus, in some invocations) are ignored and passed to `ignored`; a wrong type of
+ * one of ours is an error.
  */
-export function parseActionArgs(value: unknown): ActionArgs {
+export function parseActionArgs(value: unknown, ignored: (keys: string[]) => void = () => undefined): ActionArgs {
   if (value === undefined || value === null || Array.isArray(value)) return {};
   if (typeof value !== 'object') throw new SubcloneError('BadArgument', `command options must be an object, got ${typeof value}`);
   const v = value as Record<string, unknown>;
@@ -47,8 +49,8 @@ export function parseActionArgs(value: unknown): ActionArgs {
     if (!Number.isInteger(v.samples) || (v.samples as number) < 1) throw new SubcloneError('BadArgument', 'options.samples must be a positive whole number');
     args.samples = v.samples as number;
   }
-  const unknown = Object.keys(v).filter((k) => !['shape', 'data', 'outDir', 'overwrite', 'samples'].includes(k));
-  if (unknown.length) throw new SubcloneError('BadArgument', `unknown command option(s): ${unknown.join(', ')}`);
+  const foreign = Object.keys(v).filter((k) => !['shape', 'data', 'outDir', 'overwrite', 'samples'].includes(k));
+  if (foreign.length) ignored(foreign);
   return args;
 }
 

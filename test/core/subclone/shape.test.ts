@@ -84,7 +84,9 @@ describe('selection', () => {
     assert.deepEqual(ruleBlocks({ kind: 'middle' }, 6, 3), [0, 1, 5]);
     assert.deepEqual(ruleBlocks({ kind: 'magnitude' }, 6, 3, [0.9, 0.1, 0.5, 0.2, 0.4, 0.3]), [0, 2, 5]);
     assert.deepEqual(parseBlockPolicy('0, 2,5', 6), { kind: 'list', blocks: [0, 2, 5] });
-    assert.throws(() => parseBlockPolicy('0,9', 6), /below 6/);
+    assert.throws(() => parseBlockPolicy('0,9', 6), /lists block 9, but the model has blocks 0–5/);
+    assert.throws(() => parseBlockPolicy('0,0,1', 6), /lists block 0 twice/);
+    assert.throws(() => parseBlockPolicy('0,-1', 6), /got "-1"/);
     assert.equal(exhaustiveCandidates(6, 3)!.length, 10);
     assert.ok(exhaustiveCandidates(6, 3)!.every((c) => c[0] === 0 && c.length === 3));
     assert.equal(exhaustiveCandidates(24, 12), undefined); // C(23, 11) > 64: greedy
