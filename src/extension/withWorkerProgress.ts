@@ -1,5 +1,5 @@
 import * as vscode from 'vscode';
-import type { CallOptions } from '../core/runtime/workerClient';
+import type { CallOptions } from '../worker/workerClient';
 
 /** Someone else watching the same call (a panel showing its progress and offering its own Cancel). */
 export interface ProgressObserver {

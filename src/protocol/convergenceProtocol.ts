@@ -6,10 +6,11 @@
  * the webview only draws and collects the Setup fields.
  */
 import type { ConvergenceFile, ConvergenceRun, RunStatus } from '../core/converge/convergenceFile';
+import type { ChildSummary } from '../core/converge/convergenceSetup';
 import type { RunInit } from '../core/converge/settings';
 import type { ConvergencePoint, Verdict } from '../core/converge/verdict';
 
-export type { ConvergenceFile, ConvergenceRun, ConvergencePoint, RunInit, RunStatus, Verdict };
+export type { ChildSummary, ConvergenceFile, ConvergenceRun, ConvergencePoint, RunInit, RunStatus, Verdict };
 
 /** The Setup cell's fields, as the user edits them. `steps: null` means "auto" (about two minutes on this machine). */
 export interface SetupValues {
@@ -25,15 +26,6 @@ export interface SetupValues {
   randomLrs: number[];
 }
 
-/** The child model and where it came from (its subclone.json), for the Setup cell's header. */
-export interface ChildSummary {
-  file: string;
-  /** E.g. "3 layers × 96 · 3 heads · FFN 384"; null when the model was not recognised. */
-  shape: string | null;
-  parameters: number | null;
-  /** The parent it was subcloned from; null when the folder has no subclone.json for this model. */
-  parent: { file: string; shape: string; parameters: number } | null;
-}
 
 /** The Setup cell's time estimate, from a few timed steps of the child (the engine's estimateConvergence). */
 export interface EstimateView {

@@ -34,6 +34,30 @@ describe('architecture boundaries', () => {
     assert.deepEqual(bad, []);
   });
 
+  it('inside the core every import points down: a folder uses only the folders below it (and never src/protocol)', () => {
+    // Lowest first; folders on one row do not import each other.
+    const layers = [['(root)'], ['fs', 'random'], ['onnx'], ['graph', 'runtime'], ['autodiff', 'coupling'], ['recognize', 'data'], ['eval', 'importance', 'train'], ['subclone'], ['converge']];
+    const level = (folder: string) => layers.findIndex((row) => row.includes(folder));
+    const folderOf = (rel: string) => (rel.includes('/') ? rel.split('/')[0] : '(root)');
+    const core = path.join(repoRoot, 'src', 'core');
+    const bad: string[] = [];
+    for (const file of sourceFiles('src/core')) {
+      const from = folderOf(path.relative(core, file));
+      if (level(from) < 0) bad.push(`${path.relative(repoRoot, file)}: src/core/${from} has no place in the layers (add it to this test)`);
+      for (const spec of imports(file)) {
+        if (!spec.startsWith('.')) continue;
+        const target = path.relative(core, path.resolve(path.dirname(file), spec));
+        if (target.startsWith('..')) {
+          bad.push(`${path.relative(repoRoot, file)} imports ${spec}, outside the core`);
+          continue;
+        }
+        const to = folderOf(target);
+        if (to !== from && !(level(to) < level(from))) bad.push(`${path.relative(repoRoot, file)} (${from}) imports ${spec} (${to}), which is not below it`);
+      }
+    }
+    assert.deepEqual(bad, []);
+  });
+
   it('webviews import only the shared protocol and their own files', () => {
     const bad: string[] = [];
     for (const file of sourceFiles('webview')) {

@@ -1,7 +1,6 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import type { ChildSummary } from '../../protocol/convergenceProtocol';
-import { describeShape } from '../../protocol/shapes';
+import { describeShape } from '../subclone/targetShape';
 import { OnnxModel } from '../onnx/onnxModel';
 import { recognize } from '../recognize/recognize';
 import type { Dims } from '../recognize/transformerMap';
@@ -10,6 +9,16 @@ import { matchingProvenance } from './childProvenance';
 import { CONVERGENCE_FILE, readConvergenceFile, type ConvergenceFile } from './convergenceFile';
 import { defaultOutDir } from './runConvergence';
 import { untrainableReason } from './sweepData';
+
+/** The child model and where it came from (its subclone.json), for the Setup cell's header. */
+export interface ChildSummary {
+  file: string;
+  /** E.g. "3 layers × 96 · 3 heads · FFN 384"; null when the model was not recognised. */
+  shape: string | null;
+  parameters: number | null;
+  /** The parent it was subcloned from; null when the folder has no subclone.json for this model. */
+  parent: { file: string; shape: string; parameters: number } | null;
+}
 
 /** What the convergence panel's Setup cell starts from, read before anything trains. */
 export interface ConvergenceSetup {

@@ -3,7 +3,7 @@ import type { Graph } from '../graph/graph';
 import type { ProbedValue } from '../graph/probe';
 import { tensorDims } from '../onnx/tensorValues';
 import type { NodeProto } from '../onnx/proto';
-import type { AxisExpr } from '../recognize/transformerMap';
+import type { AxisExpr } from './couplingTypes';
 import { Atom, AtomTable } from './atoms';
 import { AXIS_RULES, type AxisContext } from './axisRules';
 

@@ -1,4 +1,4 @@
-import type { AxisExpr } from '../recognize/transformerMap';
+import type { AxisExpr } from './couplingTypes';
 
 /**
  * Positions along an axis for a choice of units per group: `choose(group)` lists the parent units to keep (or a

@@ -1,4 +1,4 @@
-import type { Poly } from '../recognize/transformerMap';
+import type { Poly } from './couplingTypes';
 
 /** Polynomials over group sizes with integer coefficients: the values baked shape constants must take. */
 

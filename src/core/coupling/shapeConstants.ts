@@ -1,7 +1,7 @@
 import { SubcloneError } from '../errors';
 import { attrInt, nodeLabel } from '../graph/attributes';
 import type { NodeProto } from '../onnx/proto';
-import type { ConstantMember, Poly, ShapeConstraint } from '../recognize/transformerMap';
+import type { ConstantMember, Poly, ShapeConstraint } from './couplingTypes';
 import type { Atom } from './atoms';
 import type { AxisAnalysis } from './axisAnalysis';
 import { constValue, hasVars, polyAdd, polyConst, polyDiv, polyMul, polySub, polyToString, polyVar } from './poly';

@@ -2,7 +2,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { SubcloneError } from '../errors';
 import type { ValueSpec } from '../onnx/valueInfo';
-import { Rng } from '../train/rng';
+import { Rng } from '../random/rng';
 import { batchRanges, type CalibrationSource } from './calibrationSource';
 import { isImageFile, listImages, readRgbImage } from './imageData';
 import { preprocessImage, preprocessingFor, type ImagePreprocessing } from './imagePreprocess';

@@ -2,7 +2,7 @@ import * as ort from 'onnxruntime-node';
 import { SubcloneError } from '../errors';
 import { float32ToFloat16 } from '../onnx/float16';
 import type { ValueSpec } from '../onnx/valueInfo';
-import { inputRoles } from '../train/target';
+import { inputRoles } from './inputRoles';
 import type { Feeds } from './calibrationSource';
 
 /** Which of a model's inputs carry what, for building calibration batches. */

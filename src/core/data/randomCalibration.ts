@@ -1,6 +1,6 @@
 import { SubcloneError } from '../errors';
 import type { ValueSpec } from '../onnx/valueInfo';
-import { Rng } from '../train/rng';
+import { Rng } from '../random/rng';
 import { batchRanges, type CalibrationSource } from './calibrationSource';
 import { fixedDim, pixelFeeds, planFeeds, tokenFeeds } from './modelFeeds';
 

@@ -1,5 +1,5 @@
 import { SubcloneError } from '../errors';
-import { Rng } from '../train/rng';
+import { Rng } from '../random/rng';
 
 /**
  * Start offsets of token windows of `length` tokens in a stream of `available` tokens: `count` offsets drawn

@@ -7,7 +7,7 @@ import { valueSpec } from '../onnx/valueInfo';
 import type { ProviderPreference } from '../runtime/executionProvider';
 import type { TransformerMap } from '../recognize/transformerMap';
 import { crossEntropy, distillationLossOf, floatOutput } from './modelLoss';
-import { inputRoles } from '../train/target';
+import { inputRoles } from '../data/inputRoles';
 
 /**
  * A fixed set of calibration batches and the loss a model of the parent's family gets on them: next-token

@@ -1,5 +1,16 @@
-import type { ConsistencyView } from '../../protocol/importanceProtocol';
 import type { ImportanceReport } from './report';
+
+/** The paper's consistency claim tested on this report, in one sentence computed from the data. */
+export interface ConsistencyView {
+  /** E.g. "One ranking fits neighbouring blocks 0–3 (ρ 0.79–0.81 between neighbours); blocks 4–5 rank differently (ρ 0.65, 0.56)…". */
+  sentence: string;
+  /** The threshold on neighbour ρ the sentence uses. */
+  threshold: number;
+  /** Maximal runs of consecutive blocks whose neighbours all reach the threshold (single blocks included). */
+  runs: { first: number; last: number }[];
+  /** ρ between block b and block b + 1 (length L − 1), for the chart. */
+  neighbourRho: number[];
+}
 
 /** Neighbour ρ at or above this counts as "one ranking fits both blocks" (the summary's and the panel's threshold). */
 export const CONSISTENCY_THRESHOLD = 0.7;

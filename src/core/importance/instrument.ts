@@ -6,7 +6,7 @@ import { DataType } from '../onnx/dataType';
 import { OnnxModel } from '../onnx/onnxModel';
 import { ModelProtoSchema, TensorProtoSchema, ValueInfoProtoSchema, type NodeProto } from '../onnx/proto';
 import type { TransformerMap } from '../recognize/transformerMap';
-import { inputRoles } from '../train/target';
+import { inputRoles } from '../data/inputRoles';
 import { layoutOutputs, type StatLayout } from './statLayout';
 
 /** An in-memory copy of the model that returns the importance statistics instead of its own outputs. */

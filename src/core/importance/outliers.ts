@@ -1,5 +1,17 @@
-import type { OutlierNeuron } from '../../protocol/importanceProtocol';
 import type { ImportanceReport } from './report';
+
+/** A neuron far above the rest of its layer (the paper's "a few neurons dominate"). */
+export interface OutlierNeuron {
+  neuron: number;
+  /** Global rank (0 = most important). */
+  rank: number;
+  /** Global score share (0–1). */
+  share: number;
+  /** The largest per-layer score ÷ that layer's median, over residual-stream points. */
+  ratioToMedian: number;
+  /** The point where that ratio is largest (0 = embedding output, b + 1 = after block b). */
+  point: number;
+}
 
 /** A neuron counts as an outlier when some residual-stream point scores it at least this many times its median. */
 export const OUTLIER_RATIO = 3;

@@ -1,4 +1,4 @@
-import type { Budget, BudgetCandidate, BudgetResult } from '../../protocol/importanceProtocol';
+import type { Budget, BudgetCandidate, BudgetResult } from './reportViews';
 import { SubcloneError, throwIfAborted } from '../errors';
 import type { LossProbe } from '../eval/lossProbe';
 import type { ImportanceReport } from '../importance/report';

@@ -1,6 +1,6 @@
 import type { CalibrationInfo } from '../importance/report';
 import type { Dims, Family } from '../recognize/transformerMap';
-import type { BudgetResult } from '../../protocol/importanceProtocol';
+import type { BudgetResult } from './reportViews';
 import type { BlockSearchResult } from './blockSearch';
 import type { SubcloneShape } from './shape';
 import type { ScaledWeight } from './sliceTensors';

@@ -1,7 +1,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import type { ImportanceAnalysis } from '../../protocol/importanceProtocol';
-import type { TargetShape } from '../../protocol/shapes';
+import type { ImportanceAnalysis } from './reportViews';
+import type { TargetShape } from './targetShape';
 import { consistencyOf } from '../importance/consistency';
 import { outlierNeurons } from '../importance/outliers';
 import type { ImportanceReport } from '../importance/report';

@@ -1,5 +1,5 @@
-import type { BlockSearchView, PanelBlockPolicy, SelectionView } from '../../protocol/importanceProtocol';
-import type { TargetShape } from '../../protocol/shapes';
+import type { BlockSearchView, PanelBlockPolicy, SelectionView } from './reportViews';
+import type { TargetShape } from './targetShape';
 import type { ImportanceReport } from '../importance/report';
 import type { TransformerMap } from '../recognize/transformerMap';
 import { ruleBlocks } from './blockPolicy';

@@ -1,6 +1,6 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import type { BlockSearchView, SubcloneRun } from '../../protocol/importanceProtocol';
+import type { BlockSearchView, SubcloneRun } from './reportViews';
 import type { Provenance } from './provenance';
 
 /** A subclone folder made from an importance report, with its provenance. */

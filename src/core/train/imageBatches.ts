@@ -7,7 +7,7 @@ import { fixedDim, pixelFeeds, planFeeds } from '../data/modelFeeds';
 import { SubcloneError } from '../errors';
 import type { ValueSpec } from '../onnx/valueInfo';
 import type { Batch, BatchSource } from './batch';
-import { Rng } from './rng';
+import { Rng } from '../random/rng';
 import type { TrainingTarget } from './target';
 
 export interface ImageBatchOptions {

@@ -1,7 +1,7 @@
 import { SubcloneError } from '../errors';
 import type { OnnxModel } from '../onnx/onnxModel';
 import { tensorDims } from '../onnx/tensorValues';
-import { Rng } from './rng';
+import { Rng } from '../random/rng';
 import type { TrainingParam, TrainingTarget } from './target';
 import { resolveTiedCopy, transposeInto } from './tiedCopies';
 import { modelWithWeights } from './weights';

@@ -1,3 +1,4 @@
+import { inputRoles, type InputRoles } from '../data/inputRoles';
 import type { ParamRole, TransformerMap } from '../recognize/transformerMap';
 
 /**
@@ -25,13 +26,7 @@ export interface TrainingTarget {
   kind: TrainingKind;
   /** The value the loss reads (a graph output or any value of the graph). */
   output: string;
-  inputs: {
-    ids?: string;
-    mask?: string;
-    tokenTypes?: string;
-    positions?: string;
-    pixels?: string;
-  };
+  inputs: InputRoles;
   params: TrainingParam[];
   /** For lm: whether the model predicts the next token (decoders) rather than masked tokens (encoders). */
   causal?: boolean;
@@ -61,19 +56,4 @@ export function trainingTargetFromMap(map: TransformerMap): TrainingTarget {
   });
   const causal = map.family !== 'bert' && map.family !== 'vit';
   return { kind, output, causal, inputs: inputRoles(map.inputs.map((v) => ({ name: v.name, dtype: v.dtype, rank: v.shape?.length ?? 0 }))), params, layers: map.dims.layers };
-}
-
-/** Which model inputs carry token ids, masks, token types, positions and pixels, from their names and types. */
-export function inputRoles(inputs: { name: string; dtype: string; rank: number }[]): TrainingTarget['inputs'] {
-  const out: TrainingTarget['inputs'] = {};
-  for (const v of inputs) {
-    const n = v.name.toLowerCase();
-    const isInt = v.dtype.startsWith('int');
-    if (isInt && n.includes('mask')) out.mask ??= v.name;
-    else if (isInt && n.includes('type')) out.tokenTypes ??= v.name;
-    else if (isInt && n.includes('position')) out.positions ??= v.name;
-    else if (isInt && !n.includes('past')) out.ids ??= v.name;
-    else if (!isInt && v.rank === 4 && !n.includes('past')) out.pixels ??= v.name;
-  }
-  return out;
 }

@@ -12,7 +12,7 @@ import {
 } from '../../protocol/importanceProtocol';
 import type { TargetShape } from '../../protocol/shapes';
 import { unreachable } from '../../protocol/webviewProtocol';
-import type { CallOptions } from '../../core/runtime/workerClient';
+import type { CallOptions } from '../../worker/workerClient';
 import { runApply } from '../commands/subcloneCommand';
 import { Disposable } from '../dispose';
 import { OVERVIEW_VIEW_TYPE } from '../overview/viewType';

@@ -1,7 +1,7 @@
 import * as vscode from 'vscode';
 import { errorMessage } from '../../core/errors';
 import type { ProviderPreference } from '../../core/runtime/executionProvider';
-import { WorkerClient, type CallOptions } from '../../core/runtime/workerClient';
+import { WorkerClient, type CallOptions } from '../../worker/workerClient';
 import type { MethodName, Params, Result } from '../../protocol/workerProtocol';
 import { Disposable } from '../dispose';
 import type { Log } from '../log';

@@ -1,7 +1,7 @@
 import * as assert from 'node:assert/strict';
 import * as path from 'node:path';
 import { parseConvergeEvent, type ConvergeEvent } from '../../../src/core/converge/progressMessage';
-import { WorkerClient } from '../../../src/core/runtime/workerClient';
+import { WorkerClient } from '../../../src/worker/workerClient';
 import { ensureBuilt } from '../../helpers/cli';
 import { exampleDir, fixturePath, repoRoot, tempDir } from '../../helpers/paths';
 

@@ -2,7 +2,7 @@ import * as assert from 'node:assert/strict';
 import * as path from 'node:path';
 import { openSession } from '../../../src/core/runtime/ortSession';
 import { cudaProviderInstalled } from '../../../src/core/runtime/executionProvider';
-import { WorkerClient } from '../../../src/core/runtime/workerClient';
+import { WorkerClient } from '../../../src/worker/workerClient';
 import { SubcloneError } from '../../../src/core/errors';
 import { ensureBuilt } from '../../helpers/cli';
 import { exampleModel, repoRoot } from '../../helpers/paths';

@@ -4,7 +4,8 @@ import * as ort from 'onnxruntime-node';
 import { OnnxModel } from '../../../src/core/onnx/onnxModel';
 import type { ParamRole } from '../../../src/core/recognize/transformerMap';
 import { LOSS_TARGETS, LOSS_WEIGHTS } from '../../../src/core/train/loss';
-import { decaysByDefault, inputRoles, type TrainingParam, type TrainingTarget } from '../../../src/core/train/target';
+import { decaysByDefault, type TrainingParam, type TrainingTarget } from '../../../src/core/train/target';
+import { inputRoles } from '../../../src/core/data/inputRoles';
 import { repoRoot } from '../../helpers/paths';
 import { readRefs, type RefTensor } from '../../helpers/refs';
 

@@ -3,7 +3,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { PNG } from 'pngjs';
 import { trainOnData } from '../../../src/core/train/trainOnData';
-import { Rng } from '../../../src/core/train/rng';
+import { Rng } from '../../../src/core/random/rng';
 import { fixtureIds, fixturePath, tempDir } from '../../helpers/paths';
 
 /** Writes `count` noisy 20×20 PNGs of one dominant colour into folder/<name>. */

@@ -1,6 +1,6 @@
 import * as assert from 'node:assert/strict';
 import { AdamW, clipScale, globalNorm } from '../../../src/core/train/adamw';
-import { Rng } from '../../../src/core/train/rng';
+import { Rng } from '../../../src/core/random/rng';
 import { learningRate } from '../../../src/core/train/schedule';
 
 /** PyTorch's AdamW, written out in float64 as the reference. */

@@ -1,7 +1,7 @@
 import { Worker } from 'node:worker_threads';
-import { SubcloneError, type ErrorCode } from '../errors';
-import type { FromWorker, MethodName, Params, Result, ToWorker } from '../../protocol/workerProtocol';
-import type { ProviderPreference } from './executionProvider';
+import { SubcloneError, type ErrorCode } from '../core/errors';
+import type { FromWorker, MethodName, Params, Result, ToWorker } from '../protocol/workerProtocol';
+import type { ProviderPreference } from '../core/runtime/executionProvider';
 
 export interface CallOptions {
   signal?: AbortSignal;
