@@ -24,18 +24,28 @@ export interface Workbench {
  * kjv-gpt2/) in chromium, and waits until the extension's explorer contributions are there. `prepare` runs on the
  * workspace before the workbench opens.
  */
-export async function openWorkbench(prepare: (dirs: CodeServerDirs) => Promise<void> | void = () => undefined): Promise<Workbench> {
+export interface WorkbenchOptions {
+  /** User settings over the quiet defaults of prepareDirs. */
+  settings?: Record<string, unknown>;
+  /** Workspace trust on (code-server runs without --disable-workspace-trust). */
+  workspaceTrust?: boolean;
+  /** Runs once the page has loaded, before the explorer is used (e.g. to answer the workspace-trust dialog). */
+  onLoad?: (page: Page) => Promise<void>;
+}
+
+export async function openWorkbench(prepare: (dirs: CodeServerDirs) => Promise<void> | void = () => undefined, options: WorkbenchOptions = {}): Promise<Workbench> {
   requireTools();
   assert.ok(fs.existsSync(VSIX), `${VSIX} is missing: run \`npm run package\``);
   const root = fs.mkdtempSync(path.join(os.tmpdir(), 'subclone-e2e-'));
-  const dirs = prepareDirs(root);
+  const dirs = prepareDirs(root, options.settings);
   await prepare(dirs);
   const installed = await installVsix(dirs, VSIX);
   assert.match(installed, /was successfully installed/, installed);
-  const server = await startCodeServer(dirs);
+  const server = await startCodeServer(dirs, {}, options.workspaceTrust ?? false);
   const browser = await launchBrowser(path.join(root, 'chromium'));
   const page = await browser.newPage();
   await page.goto(`${server.url}/?folder=${encodeURIComponent(dirs.workspace)}`);
+  await options.onLoad?.(page);
   await explorerRow(page, 'kjv-gpt2').click({ timeout: 60_000 });
   await explorerRow(page, 'model.onnx').waitFor({ state: 'visible' });
   await waitForContributions(page, explorerRow(page, 'model.onnx'), 'Show Model Overview');

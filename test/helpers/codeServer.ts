@@ -29,8 +29,11 @@ export interface CodeServerDirs {
   workspace: string;
 }
 
-/** Lays out a fresh instance under `root` with quiet settings and a workspace holding a copy of examples/kjv-gpt2. */
-export function prepareDirs(root: string): CodeServerDirs {
+/**
+ * Lays out a fresh instance under `root` with quiet settings (`settings` added over them) and a workspace holding
+ * a copy of examples/kjv-gpt2.
+ */
+export function prepareDirs(root: string, extraSettings: Record<string, unknown> = {}): CodeServerDirs {
   const dirs = { root, userData: path.join(root, 'ud'), extensions: path.join(root, 'exts'), workspace: path.join(root, 'ws') };
   fs.mkdirSync(path.join(dirs.userData, 'User'), { recursive: true });
   fs.mkdirSync(dirs.extensions, { recursive: true });
@@ -48,6 +51,7 @@ export function prepareDirs(root: string): CodeServerDirs {
     'window.commandCenter': false,
     'chat.commandCenter.enabled': false,
     'workbench.colorTheme': 'Default Dark Modern',
+    ...extraSettings,
   };
   fs.writeFileSync(path.join(dirs.userData, 'User', 'settings.json'), JSON.stringify(settings, null, 2));
   const model = path.join(dirs.workspace, 'kjv-gpt2');
@@ -70,13 +74,16 @@ export interface RunningCodeServer {
   stop(): Promise<void>;
 }
 
-/** Starts code-server on a free loopback port and waits until /healthz answers. */
-export async function startCodeServer(dirs: CodeServerDirs, env: Record<string, string> = {}): Promise<RunningCodeServer> {
+/**
+ * Starts code-server on a free loopback port and waits until /healthz answers. Workspace trust is off unless
+ * `workspaceTrust` (then the workbench asks whether to trust the folder, as VS Code does).
+ */
+export async function startCodeServer(dirs: CodeServerDirs, env: Record<string, string> = {}, workspaceTrust = false): Promise<RunningCodeServer> {
   const port = await freePort();
   const logFile = path.join(dirs.root, 'code-server.log');
   const log = fs.openSync(logFile, 'a');
   const args = [...baseArgs(dirs), '--bind-addr', `127.0.0.1:${port}`, '--auth', 'none', '--disable-telemetry', '--disable-update-check',
-    '--disable-workspace-trust', '--disable-getting-started-override', dirs.workspace];
+    ...(workspaceTrust ? [] : ['--disable-workspace-trust']), '--disable-getting-started-override', dirs.workspace];
   const child = spawn(CODE_SERVER, args, { stdio: ['ignore', log, log], env: { ...process.env, ...env, PORT: String(port) }, detached: true });
   fs.closeSync(log);
   const url = `http://127.0.0.1:${port}`;
