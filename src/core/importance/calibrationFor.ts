@@ -1,6 +1,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { CalibrationSource } from '../data/calibrationSource';
+import { configuredContext } from '../data/configuredContext';
 import { isImageFile } from '../data/imageData';
 import { imageCalibration } from '../data/imageCalibration';
 import { randomCalibration } from '../data/randomCalibration';
@@ -23,7 +24,8 @@ export function calibrationFor(modelFile: string, map: TransformerMap, o: Import
   const vision = map.family === 'vit' || map.dims.vocab === null;
   const seed = o.seed ?? DEFAULTS.seed;
   const samples = positive(o.samples ?? (vision ? DEFAULTS.imageSamples : DEFAULTS.textSamples), 'samples');
-  const sequenceLength = positive(o.sequenceLength ?? Math.min(map.dims.context ?? DEFAULTS.unboundedContext, DEFAULTS.maxSequence), 'sequence length');
+  const context = map.dims.context ?? configuredContext(modelFile) ?? DEFAULTS.unboundedContext;
+  const sequenceLength = positive(o.sequenceLength ?? Math.min(context, DEFAULTS.maxSequence), 'sequence length');
   const batchSize = positive(o.batchSize ?? (vision ? DEFAULTS.imageBatch : Math.max(1, Math.floor(DEFAULTS.batchTokens / sequenceLength))), 'batch size');
   if (data.kind === 'random') {
     return randomCalibration({ inputs: map.inputs, vocab: map.dims.vocab, samples, sequenceLength, batchSize, imageSize: DEFAULTS.randomImageSize, seed });

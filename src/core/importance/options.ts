@@ -29,7 +29,7 @@ export interface ImportanceOptions {
   samples?: number;
   /** Sequences or images per batch; default: about 4096 tokens per batch for text, 32 images. */
   batchSize?: number;
-  /** Tokens per sequence; default: the model's context (1024 when it has none), at most 2048. */
+  /** Tokens per sequence; default: the model's context (else its config.json's, else 1024), at most 2048. */
   sequenceLength?: number;
   /** The k of the layers' top-k overlap; default: half the embedding width. */
   topK?: number;
@@ -46,7 +46,7 @@ export interface ImportanceOptions {
 export const IMPORTANCE_DEFAULTS = {
   textSamples: 64,
   imageSamples: 256,
-  /** Sequence length for models without a position limit. */
+  /** Sequence length for models without a position limit in the graph or in config.json. */
   unboundedContext: 1024,
   maxSequence: 2048,
   batchTokens: 4096,

@@ -63,6 +63,22 @@ describe('importance: calibration data', () => {
     assert.throws(() => textData(tiny), (e) => isSubcloneError(e, 'MissingData') && /tiny\.txt has 95 tokens to calibrate on \(its first 95%\), fewer than one window of 128 tokens/.test(e.message));
   });
 
+  it('a model without a baked position limit (rotary) calibrates at its config.json context, not a guess', async () => {
+    const dir = path.join(tmp.dir, 'rotary');
+    fs.mkdirSync(dir);
+    const model = path.join(dir, 'model.onnx');
+    fs.copyFileSync(fixturePath('llama-op17'), model);
+    const map = await mapOf(model);
+    assert.equal(map.dims.context, null, 'rotary positions: the graph bakes no limit');
+    const text = path.join(dir, 'digits.txt');
+    fs.writeFileSync(text, '0123456789'.repeat(2000)); // byte ids 48–57: inside the fixture's vocabulary
+    const guess = calibrationFor(model, map, { data: { kind: 'path', path: text }, samples: 2 });
+    assert.equal(guess.description.sequenceLength, 1024, 'no config.json: the default');
+    fs.writeFileSync(path.join(dir, 'config.json'), JSON.stringify({ model_type: 'llama', max_position_embeddings: 96 }));
+    const configured = calibrationFor(model, map, { data: { kind: 'path', path: text }, samples: 2 });
+    assert.equal(configured.description.sequenceLength, 96);
+  });
+
   it('token ids outside the vocabulary (bytes for a model with a smaller vocabulary): a clear error', async () => {
     const llama = await mapOf(fixturePath('llama-op17'));
     rejects(() => calibrationFor(fixturePath('llama-op17'), llama, { data: { kind: 'path', path: kjv } }), 'MissingData', /kjv\.txt tokenized as bytes \(no tokenizer\.json beside the model\) gives token id \d+, outside the model's vocabulary of 96/);
