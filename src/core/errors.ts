@@ -39,3 +39,8 @@ export function throwIfAborted(signal: AbortSignal | undefined): void {
 export function errorMessage(e: unknown): string {
   return e instanceof Error ? e.message : String(e);
 }
+
+/** The message of any thrown value on one line (onnxruntime's span several lines and end in a newline). */
+export function errorLine(e: unknown): string {
+  return errorMessage(e).trim().replace(/\s*[\r\n]+\s*/g, ' ');
+}

@@ -70,7 +70,9 @@ describe('the neuron-importance panel in code-server (installed .vsix, chromium)
     const frame = webviewFrame(page);
     const layers = frame.locator('[data-testid="picker-layers"] input');
     await layers.fill('3');
-    // Enabled only once the engine has checked the shape; a click before that is ignored.
+    // Enabled only once the engine has checked the shape (the check starts after a short pause); a click before that is ignored.
+    await page.waitForTimeout(400);
+    await frame.locator('[data-testid="picker-message"]:not(.pending)').waitFor({ timeout: 30_000 });
     await frame.locator('[data-testid="subclone-button"]:not([disabled])').waitFor({ timeout: 30_000 });
     const before = new Set(fs.readdirSync(modelDir));
     await frame.locator('[data-testid="subclone-button"]').click();

@@ -69,7 +69,9 @@ function onField(controller: Controller, key: keyof TargetShape, label: string, 
   const n = Number(text);
   if (!parent || !s.ui.shape) return;
   if (text.trim() === '' || !Number.isInteger(n) || n < 1) return controller.inputInvalid(`${label} must be a whole number of at least 1.`);
-  controller.choose(withField(s.ui.shape, key, n, parent), s.ui.policy ?? 'first');
+  const next = withField(s.ui.shape, key, n, parent);
+  if (!s.inputError && sameShape(next, s.ui.shape)) return; // the same number typed again: nothing to check
+  controller.choose(next, s.ui.policy ?? 'first');
 }
 
 const CUSTOM = 'custom';

@@ -5,6 +5,7 @@ import type { Emitter } from './emitter';
 import { emitRegionGradient, findRegions } from './elementwiseRegion';
 import { VJP_RULES, type VjpContext } from './rules';
 import { describeInfo, isDifferentiableType, type InfoMap, type TensorInfo } from './tensorInfo';
+import { quote } from '../quote';
 
 export interface BackwardRequest {
   /** The forward nodes, topologically sorted; the backward pass may add optional outputs to them. */
@@ -136,7 +137,7 @@ function neededValues(nodes: readonly NodeProto[], active: Set<string>, seeds: r
 
 function lookup(info: InfoMap, value: string, node: NodeProto): TensorInfo {
   const t = info.get(value);
-  if (!t) throw new SubcloneError('BadModel', `no static shape known for ${value} (used by ${nodeLabel(node)})`);
+  if (!t) throw new SubcloneError('BadModel', `no static shape known for ${quote(value)} (used by ${nodeLabel(node)})`);
   return t;
 }
 

@@ -8,6 +8,7 @@ import { imageBatchSource } from '../train/imageBatches';
 import type { TrainingTarget } from '../train/target';
 import { textBatchSource } from '../train/textBatches';
 import type { ResolvedSettings } from './settings';
+import { quote } from '../quote';
 
 /**
  * The sweep's data, prepared once: text is tokenized in the coordinating thread (into shared memory, so parallel
@@ -49,7 +50,7 @@ export function sweepBatches(model: OnnxModel, modelFile: string, target: Traini
   if (data.kind === 'text') return textBatchSource(data.tokens, target, inputs, { batch: s.batch, seq: s.seq, seed: s.seed, evalBatches: s.evalBatches });
   const out = model.graph.output.map(valueSpec).find((v) => v.name === target.output);
   const classes = out?.shape?.[out.shape.length - 1];
-  if (typeof classes !== 'number') throw new SubcloneError('Unsupported', `the classifier output ${target.output} has no fixed number of classes`);
+  if (typeof classes !== 'number') throw new SubcloneError('Unsupported', `the classifier output ${quote(target.output)} has no fixed number of classes`);
   return imageBatchSource(data.path, target, inputs, { modelFile, batch: s.batch, seed: s.seed, evalBatches: s.evalBatches, classes, ...(onNotice ? { onNotice } : {}) });
 }
 

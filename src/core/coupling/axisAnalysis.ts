@@ -1,4 +1,4 @@
-import { nodeLabel } from '../graph/attributes';
+import { nodeLabel, opLabel } from '../graph/attributes';
 import type { Graph } from '../graph/graph';
 import type { ProbedValue } from '../graph/probe';
 import { tensorDims } from '../onnx/tensorValues';
@@ -107,7 +107,7 @@ export class AxisAnalysis {
     }
     const what = domain ? `${domain}.${node.opType}` : node.opType;
     this.unknownOps.set(what, label);
-    this.lockAll(node, `${label}: no coupling rule for ${what}`);
+    this.lockAll(node, `${label}: no coupling rule for ${opLabel(node)}`);
   }
 
   private constantValues(value: string): number[] | undefined {

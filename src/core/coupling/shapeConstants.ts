@@ -5,6 +5,7 @@ import type { ConstantMember, Poly, ShapeConstraint } from './couplingTypes';
 import type { Atom } from './atoms';
 import type { AxisAnalysis } from './axisAnalysis';
 import { constValue, hasVars, polyAdd, polyConst, polyDiv, polyMul, polySub, polyToString, polyVar } from './poly';
+import { quote } from '../quote';
 
 /**
  * Finds the numbers baked into constants that must follow group sizes: for each op whose static inputs define a
@@ -149,7 +150,7 @@ class ShapeConstantFinder {
       this.found.set(id, { node: consumer.name, input, element, value });
       return;
     }
-    if (!p) throw new SubcloneError('Unsupported', `the shape value ${v} of ${nodeLabel(consumer)} comes from a graph input`);
+    if (!p) throw new SubcloneError('Unsupported', `the shape value ${quote(v)} of ${nodeLabel(consumer)} comes from a graph input`);
     const fail = (): never => {
       throw new SubcloneError('Unsupported', `cannot rewrite the shape computation at ${nodeLabel(p)} to ${polyToString(value)}`);
     };

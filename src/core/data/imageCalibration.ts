@@ -7,6 +7,7 @@ import { batchRanges, type CalibrationSource } from './calibrationSource';
 import { isImageFile, listImages, readRgbImage } from './imageData';
 import { preprocessImage, preprocessingFor, type ImagePreprocessing } from './imagePreprocess';
 import { fixedDim, pixelFeeds, planFeeds } from './modelFeeds';
+import { quote } from '../quote';
 
 export interface ImageCalibrationOptions {
   /** The model file: its folder's preprocessor_config.json says how to preprocess. */
@@ -30,7 +31,7 @@ export function imageCalibration(dataPath: string, o: ImageCalibrationOptions): 
   if (all.length === 0) throw new SubcloneError('BadArgument', `${dataPath} is not a PNG or JPEG image: this model reads images (pass an image folder)`);
   const files = choose(all, o.samples, o.seed);
   const channels = fixedDim(plan.pixels, 1) ?? 3;
-  if (channels !== 3) throw new SubcloneError('Unsupported', `the image input ${plan.pixels.name} has ${channels} channels; calibration images are RGB`);
+  if (channels !== 3) throw new SubcloneError('Unsupported', `the image input ${quote(plan.pixels.name)} has ${channels} channels; calibration images are RGB`);
   const fixedH = fixedDim(plan.pixels, 2);
   const fixedW = fixedDim(plan.pixels, 3);
   const pre = preprocessingFor(o.modelFile, fixedH && fixedW ? { height: fixedH, width: fixedW } : undefined);

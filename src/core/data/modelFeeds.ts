@@ -4,6 +4,7 @@ import { float32ToFloat16 } from '../onnx/float16';
 import type { ValueSpec } from '../onnx/valueInfo';
 import { inputRoles } from './inputRoles';
 import type { Feeds } from './calibrationSource';
+import { quote } from '../quote';
 
 /** Which of a model's inputs carry what, for building calibration batches. */
 export interface FeedPlan {
@@ -35,7 +36,7 @@ export function planFeeds(inputs: ValueSpec[]): FeedPlan {
   for (const v of inputs) {
     if (known.has(v.name)) continue;
     if (v.name.toLowerCase().includes('past') && (v.dtype === 'float32' || v.dtype === 'float16')) plan.past.push(v);
-    else throw new SubcloneError('Unsupported', `cannot build calibration values for the model input ${v.name} (${v.dtype})`);
+    else throw new SubcloneError('Unsupported', `cannot build calibration values for the model input ${quote(v.name)} (${v.dtype})`);
   }
   return plan;
 }
@@ -78,7 +79,7 @@ function pastFeeds(plan: FeedPlan, batch: number): Feeds {
       if (typeof d === 'number' && d > 0) return d;
       if (axis === 0) return batch;
       if (typeof d === 'string' && d.toLowerCase().includes('past')) return 0;
-      throw new SubcloneError('Unsupported', `cannot size axis ${axis} (${String(d)}) of the KV-cache input ${v.name}`);
+      throw new SubcloneError('Unsupported', `cannot size axis ${axis} (${String(d)}) of the KV-cache input ${quote(v.name)}`);
     });
     feeds[v.name] = v.dtype === 'float16' ? new ort.Tensor('float16', new Uint16Array(0), dims) : new ort.Tensor('float32', new Float32Array(0), dims);
   }
@@ -93,6 +94,6 @@ function intTensor(v: ValueSpec, values: ArrayLike<number>, dims: number[]): ort
       return new ort.Tensor('int64', data, dims);
     }
     case 'int32': return new ort.Tensor('int32', Int32Array.from(values), dims);
-    default: throw new SubcloneError('Unsupported', `the model input ${v.name} has type ${v.dtype}; expected int64 or int32`);
+    default: throw new SubcloneError('Unsupported', `the model input ${quote(v.name)} has type ${v.dtype}; expected int64 or int32`);
   }
 }

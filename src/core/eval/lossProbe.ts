@@ -8,6 +8,7 @@ import type { ProviderPreference } from '../runtime/executionProvider';
 import type { TransformerMap } from '../recognize/transformerMap';
 import { crossEntropy, distillationLossOf, floatOutput } from './modelLoss';
 import { inputRoles } from '../data/inputRoles';
+import { quote } from '../quote';
 
 /**
  * A fixed set of calibration batches and the loss a model of the parent's family gets on them: next-token
@@ -127,7 +128,7 @@ function complete(model: OnnxModel, feeds: Feeds): Feeds {
   const batch = Object.values(feeds)[0]?.dims[0] ?? 1;
   for (const v of model.graph.input.filter((x) => !inits.has(x.name) && !(x.name in feeds))) {
     const spec = valueSpec(v);
-    if (!spec.shape || !/past|cache/i.test(v.name)) throw new SubcloneError('BadArgument', `no calibration value for input ${v.name}`);
+    if (!spec.shape || !/past|cache/i.test(v.name)) throw new SubcloneError('BadArgument', `no calibration value for input ${quote(v.name)}`);
     const dims = spec.shape.map((d, i) => (i === 0 ? batch : typeof d === 'number' ? d : 0));
     out[v.name] = spec.dtype === 'float16' ? new ort.Tensor('float16', new Uint16Array(0), dims) : new ort.Tensor('float32', new Float32Array(0), dims);
   }

@@ -1,4 +1,5 @@
 import { SubcloneError } from '../errors';
+import { quote } from '../quote';
 import { AttributeType, type AttributeProto, type NodeProto, type TensorProto } from '../onnx/proto';
 
 /** Typed reads of node attributes, with defaults. */
@@ -50,8 +51,14 @@ export function isAttributeType(a: AttributeProto, type: AttributeType): boolean
   return a.type === type;
 }
 
-/** A readable name for a node in messages: its name and op type. */
+/** A readable name for a node in messages: its quoted name and op type, or its op type and first output. */
 export function nodeLabel(node: NodeProto): string {
-  const domain = node.domain && node.domain !== 'ai.onnx' ? `${node.domain}.` : '';
-  return node.name ? `"${node.name}" (${domain}${node.opType})` : `${domain}${node.opType} → ${node.output[0] ?? '?'}`;
+  const op = opLabel(node);
+  return node.name ? `${quote(node.name)} (${op})` : `${op} → ${node.output[0] === undefined ? '?' : quote(node.output[0])}`;
+}
+
+/** A node's op type (with its domain when not the default) as messages show it; quoted when not a plain word. */
+export function opLabel(node: NodeProto): string {
+  const op = node.domain && node.domain !== 'ai.onnx' ? `${node.domain}.${node.opType}` : node.opType;
+  return /^[\w.-]+$/.test(op) ? op : quote(op);
 }

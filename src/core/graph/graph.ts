@@ -12,6 +12,7 @@ import {
 import { bytesToFloat32, bytesToNumbers } from '../onnx/tensorValues';
 import { tensorWithBytes } from '../onnx/tensorEdit';
 import { findAttribute, nodeLabel } from './attributes';
+import { quote } from '../quote';
 
 /** One use of a value: input `index` of `node` (index -1: an implicit use inside one of its subgraphs). */
 export interface Use {
@@ -129,7 +130,7 @@ export class Graph {
   }
 
   addInitializer(t: TensorProto): void {
-    if (this.idx.initializers.has(t.name)) throw new SubcloneError('BadModel', `initializer ${t.name} already exists`);
+    if (this.idx.initializers.has(t.name)) throw new SubcloneError('BadModel', `initializer ${quote(t.name)} already exists`);
     this.proto.initializer.push(t);
     this.idx.initializers.set(t.name, t);
   }
@@ -137,7 +138,7 @@ export class Graph {
   /** Replaces an initializer's content (same name) in place in the initializer list. */
   replaceInitializer(t: TensorProto): void {
     const i = this.proto.initializer.findIndex((x) => x.name === t.name);
-    if (i < 0) throw new SubcloneError('BadModel', `no initializer named ${t.name}`);
+    if (i < 0) throw new SubcloneError('BadModel', `no initializer named ${quote(t.name)}`);
     this.proto.initializer[i] = t;
     this.idx.initializers.set(t.name, t);
   }
@@ -183,7 +184,7 @@ export class Graph {
   privateConstant(node: NodeProto, index: number): TensorProto {
     const name = node.input[index];
     const t = this.constantTensor(name);
-    if (!t) throw new SubcloneError('BadModel', `input ${index} of ${nodeLabel(node)} (${name}) is not a constant`);
+    if (!t) throw new SubcloneError('BadModel', `input ${index} of ${nodeLabel(node)} (${quote(name)}) is not a constant`);
     const shared = this.consumers(name).length > 1 || this.isGraphOutput(name) || this.producer(name) !== undefined;
     if (!shared && this.initializer(name)) return t;
     const copy = tensorWithBytes(t, this.model.tensorBytes(t), { name: this.uniqueName(`${name}_${node.name || node.opType}`) });
@@ -286,17 +287,17 @@ export class Graph {
     for (const node of this.proto.node) {
       for (const input of node.input) {
         if (!defined.has(input)) {
-          throw new SubcloneError('BadModel', `${nodeLabel(node)} reads ${input}, which nothing before it defines`);
+          throw new SubcloneError('BadModel', `${nodeLabel(node)} reads ${quote(input)}, which nothing before it defines`);
         }
       }
       for (const out of node.output) {
         if (!out) continue;
-        if (defined.has(out)) throw new SubcloneError('BadModel', `value ${out} is defined twice (again by ${nodeLabel(node)})`);
+        if (defined.has(out)) throw new SubcloneError('BadModel', `value ${quote(out)} is defined twice (again by ${nodeLabel(node)})`);
         defined.add(out);
       }
     }
     for (const o of this.proto.output) {
-      if (!defined.has(o.name)) throw new SubcloneError('BadModel', `graph output ${o.name} is not produced`);
+      if (!defined.has(o.name)) throw new SubcloneError('BadModel', `graph output ${quote(o.name)} is not produced`);
     }
   }
 }

@@ -1,6 +1,6 @@
 import { create, toBinary } from '@bufbuild/protobuf';
 import * as ort from 'onnxruntime-node';
-import { SubcloneError, errorMessage } from '../errors';
+import { SubcloneError, errorLine } from '../errors';
 import { DataType, isFloatType, ortTypeName } from '../onnx/dataType';
 import type { OnnxModel } from '../onnx/onnxModel';
 import {
@@ -16,6 +16,7 @@ import {
 } from '../onnx/proto';
 import { elementCount, tensorDims } from '../onnx/tensorValues';
 import { valueSpec } from '../onnx/valueInfo';
+import { quote } from '../quote';
 
 /** What a probe run saw for one value. */
 export interface ProbedValue {
@@ -68,10 +69,11 @@ export async function probeModel(model: OnnxModel, shape: ProbeShape = DEFAULT_P
       // Weights materialise one at a time; without a memory pattern or arena each is freed after its last use.
       enableCpuMemArena: false,
       enableMemPattern: false,
-      logSeverityLevel: 3,
+      // Fatal only: a failed run comes back as the error below; onnxruntime's own log line would repeat it on stderr.
+      logSeverityLevel: 4,
     });
   } catch (e) {
-    throw new SubcloneError('Unsupported', `onnxruntime cannot load this model: ${errorMessage(e)}`, { cause: e });
+    throw new SubcloneError('Unsupported', `onnxruntime cannot load ${model.file ?? 'this model'}: ${errorLine(e)}`, { cause: e });
   }
   try {
     const results = await session.run(actualFeeds);
@@ -80,10 +82,17 @@ export async function probeModel(model: OnnxModel, shape: ProbeShape = DEFAULT_P
     for (const [name, tensor] of Object.entries(actualFeeds)) probed.set(name, describe(tensor));
     return probed;
   } catch (e) {
-    throw new SubcloneError('Runtime', `the probe run failed: ${errorMessage(e)}`, { cause: e });
+    // A model onnxruntime loads but cannot run on a few tokens (a shape constant that does not fit, an index out of
+    // range) cannot be recognised: a model Subclone cannot handle, like one onnxruntime cannot load.
+    const input = feeds ? 'the given input' : `a probe input (${describeFeeds(actualFeeds)})`;
+    throw new SubcloneError('Unsupported', `onnxruntime cannot run ${model.file ?? 'this model'} on ${input}: ${errorLine(e)}`, { cause: e });
   } finally {
     await session.release();
   }
+}
+
+function describeFeeds(feeds: Record<string, ort.Tensor>): string {
+  return Object.entries(feeds).map(([name, t]) => `${quote(name)} [${t.dims.join(', ')}]`).join(', ');
 }
 
 function describe(t: ort.Tensor): ProbedValue {
@@ -125,6 +134,9 @@ function ortTypeOf(dataType: number): string {
     return 'unknown';
   }
 }
+
+/** The most values one synthetic input may hold (a batch of two 1024² RGB images is 6.3M). */
+const MAX_FEED_ELEMENTS = 1 << 26;
 
 /** Rows a lookup table keeps in the probe: synthetic indices stay below this (ids 0/1, positions < seq + past). */
 const PROBE_TABLE_ROWS = 64;
@@ -209,10 +221,13 @@ export function syntheticFeeds(model: OnnxModel, shape: ProbeShape): Record<stri
   const feeds: Record<string, ort.Tensor> = {};
   for (const v of model.graph.input.filter((x) => !initNames.has(x.name))) {
     const spec = valueSpec(v);
-    if (!spec.shape) throw new SubcloneError('Unsupported', `graph input ${v.name} has no shape; cannot build an input for it`);
+    if (!spec.shape) throw new SubcloneError('Unsupported', `graph input ${quote(v.name)} has no shape; cannot build an input for it`);
     const name = v.name.toLowerCase();
     const dims = spec.shape.map((d, axis) => resolveDim(d, axis, name, spec.shape!.length, shape));
     const n = elementCount(dims);
+    if (!(n <= MAX_FEED_ELEMENTS)) {
+      throw new SubcloneError('Unsupported', `graph input ${quote(v.name)} has the shape [${dims.join(', ')}]: too large to build a probe input for it`);
+    }
     switch (spec.dtype) {
       case 'int64':
       case 'int32': {
@@ -242,7 +257,7 @@ export function syntheticFeeds(model: OnnxModel, shape: ProbeShape): Record<stri
         break;
       }
       default:
-        throw new SubcloneError('Unsupported', `graph input ${v.name} has type ${spec.dtype}; cannot build an input for it`);
+        throw new SubcloneError('Unsupported', `graph input ${quote(v.name)} has type ${spec.dtype}; cannot build an input for it`);
     }
   }
   return feeds;

@@ -1,5 +1,6 @@
 import { isFloatType } from '../onnx/dataType';
 import type { OnnxModel } from '../onnx/onnxModel';
+import { quote } from '../quote';
 
 /** A float weight holding NaN or ±∞: its name, how many such values, and where the first is. */
 export interface NonFiniteWeight {
@@ -31,5 +32,5 @@ export function nonFiniteWeight(model: OnnxModel): NonFiniteWeight | null {
 
 /** "the weight "h.0.attn.c_attn.weight" holds 3 NaN/∞ values of 110,592 (the first at element 17)". */
 export function describeNonFinite(w: NonFiniteWeight): string {
-  return `the weight ${JSON.stringify(w.name)} holds ${w.count.toLocaleString('en-US')} NaN/∞ value${w.count === 1 ? '' : 's'} of ${w.total.toLocaleString('en-US')} (the first at element ${w.first})`;
+  return `the weight ${quote(w.name)} holds ${w.count.toLocaleString('en-US')} NaN/∞ value${w.count === 1 ? '' : 's'} of ${w.total.toLocaleString('en-US')} (the first at element ${w.first})`;
 }

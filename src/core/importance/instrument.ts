@@ -8,6 +8,7 @@ import { ModelProtoSchema, TensorProtoSchema, ValueInfoProtoSchema, type NodePro
 import type { TransformerMap } from '../recognize/transformerMap';
 import { inputRoles } from '../data/inputRoles';
 import { layoutOutputs, type StatLayout } from './statLayout';
+import { quote } from '../quote';
 
 /** An in-memory copy of the model that returns the importance statistics instead of its own outputs. */
 export interface Instrumented {
@@ -29,7 +30,7 @@ export function instrumentModel(model: OnnxModel, map: TransformerMap): Instrume
   if (opset < 13) throw new SubcloneError('Unsupported', `opset ${opset}: importance needs opset 13 or newer`);
   const taken = new Set<string>([...src.node.flatMap((n) => [n.name, ...n.input, ...n.output]), ...src.initializer.map((t) => t.name), ...src.input.map((v) => v.name)]);
   for (const value of [map.embedding.output, ...map.blocks.flatMap((b) => [b.input, b.output, b.mlp.hidden, b.attention.context])]) {
-    if (!taken.has(value)) throw new SubcloneError('BadModel', `the recognised value ${value} is not in the graph of ${model.file ?? 'the model'}`);
+    if (!taken.has(value)) throw new SubcloneError('BadModel', `the recognised value ${quote(value)} is not in the graph of ${model.file ?? 'the model'}`);
   }
   const e = new Emitter(taken, opset, 'importance/');
   const layout = emitStatistics(e, map);
@@ -149,7 +150,7 @@ function executionOrdered(nodes: readonly NodeProto[], emitted: readonly NodePro
     for (const o of node.output) available.add(o);
     flush();
   }
-  if (next < inner.length) throw new SubcloneError('BadModel', `instrumentation reads ${inner[next].input.find((i) => !available.has(i))}, which the graph never produces`);
+  if (next < inner.length) throw new SubcloneError('BadModel', `instrumentation reads ${quote(inner[next].input.find((i) => !available.has(i)) ?? '')}, which the graph never produces`);
   return [...out, ...leaves.reverse()];
 }
 

@@ -7,6 +7,7 @@ import { positionUnits } from './axisUnits';
 import type { ImportanceOptions } from './options';
 import type { StatMeans } from './statSums';
 import { storedTensor } from '../coupling/storedTensors';
+import { quote } from '../quote';
 
 /**
  * Data-free scores (a flagged fallback): each unit's mean |weight| over every tensor slice its coupling group
@@ -29,7 +30,7 @@ export function weightScores(model: OnnxModel, map: TransformerMap, o: Pick<Impo
   const score = (g: CouplingGroup, m: AxisMember, unitOf: (units: Record<string, number>) => number | undefined, size: number) => {
     throwIfAborted(o.signal);
     const s = memberScores(sums, m, unitOf, size);
-    o.onProgress?.({ stage: 'weights', done: ++done, total, tokens: 0, message: `weights of ${g.id}: ${m.tensor}` });
+    o.onProgress?.({ stage: 'weights', done: ++done, total, tokens: 0, message: `weights of ${g.id}: ${quote(m.tensor)}` });
     return s;
   };
   const dUnit = (u: Record<string, number>) => u[D.id];
@@ -81,7 +82,7 @@ class AxisSums {
 
   private compute(tensor: string): Map<number, Float64Array> {
     const t = storedTensor(this.graph, tensor);
-    if (!t) throw new SubcloneError('BadModel', `coupled tensor ${tensor} is not a constant`);
+    if (!t) throw new SubcloneError('BadModel', `coupled tensor ${quote(tensor)} is not a constant`);
     const values = bytesToFloat32(t.dataType, this.graph.model.tensorBytes(t), tensor);
     const dims = tensorDims(t);
     const wanted = [...(this.axes.get(tensor) ?? [])];
@@ -116,7 +117,7 @@ class AxisSums {
 function memberScores(sums: AxisSums, m: AxisMember, unitOf: (units: Record<string, number>) => number | undefined, size: number): Float64Array {
   const { perPosition, perCount, len } = sums.get(m.tensor, m.axis);
   const positions = positionUnits(m.expr);
-  if (positions.length !== len) throw new SubcloneError('ShapeMismatch', `${m.tensor} axis ${m.axis} has ${len} positions, its coupling expression ${positions.length}`);
+  if (positions.length !== len) throw new SubcloneError('ShapeMismatch', `${quote(m.tensor)} axis ${m.axis} has ${len} positions, its coupling expression ${positions.length}`);
   const sum = new Float64Array(size);
   const count = new Float64Array(size);
   positions.forEach((units, p) => {

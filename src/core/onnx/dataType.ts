@@ -2,6 +2,8 @@ import { SubcloneError } from '../errors';
 
 /** ONNX TensorProto.DataType values. */
 export const DataType = {
+  /** Not a type: a tensor that says nothing of its elements. */
+  UNDEFINED: 0,
   FLOAT: 1,
   UINT8: 2,
   INT8: 3,

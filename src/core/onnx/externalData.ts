@@ -1,6 +1,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { SubcloneError, errorMessage } from '../errors';
+import { SubcloneError, errorLine } from '../errors';
+import { quote } from '../quote';
 import { readRange } from './fileBytes';
 import { DataLocation, type TensorProto } from './proto';
 
@@ -23,14 +24,14 @@ export function isExternal(t: TensorProto): boolean {
 export function externalRef(t: TensorProto, baseDir: string): ExternalRef {
   const entries = new Map(t.externalData.map((e) => [e.key, e.value]));
   const location = entries.get('location');
-  if (!location) throw new SubcloneError('BadModel', `initializer ${t.name} is marked external but has no location`);
+  if (!location) throw new SubcloneError('BadModel', `initializer ${quote(t.name)} is marked external but has no location`);
   if (path.isAbsolute(location) || path.win32.isAbsolute(location)) {
-    throw new SubcloneError('BadModel', `initializer ${t.name}: external data path "${location}" is absolute; it must be relative to the model's folder`);
+    throw new SubcloneError('BadModel', `initializer ${quote(t.name)}: external data path ${quote(location)} is absolute; it must be relative to the model's folder`);
   }
   const file = path.resolve(baseDir, location);
   const rel = path.relative(path.resolve(baseDir), file);
   if (rel === '' || rel.startsWith('..') || path.isAbsolute(rel)) {
-    throw new SubcloneError('BadModel', `initializer ${t.name}: external data path "${location}" escapes the model's folder ${baseDir}`);
+    throw new SubcloneError('BadModel', `initializer ${quote(t.name)}: external data path ${quote(location)} escapes the model's folder ${baseDir}`);
   }
   const offset = parseCount(entries.get('offset') ?? '0', t.name, 'offset');
   const lengthText = entries.get('length');
@@ -40,7 +41,7 @@ export function externalRef(t: TensorProto, baseDir: string): ExternalRef {
 function parseCount(text: string, tensor: string, key: string): number {
   const n = Number(text);
   if (!Number.isSafeInteger(n) || n < 0) {
-    throw new SubcloneError('BadModel', `initializer ${tensor}: external data ${key} "${text}" is not a byte count`);
+    throw new SubcloneError('BadModel', `initializer ${quote(tensor)}: external data ${key} ${quote(text)} is not a byte count`);
   }
   return n;
 }
@@ -62,7 +63,7 @@ export class ExternalFiles {
     if (ref.offset + length > h.size) {
       throw new SubcloneError(
         'MissingData',
-        `external data file ${ref.location} is ${h.size} bytes, but initializer ${t.name} needs bytes ` +
+        `external data file ${quote(ref.location)} is ${h.size} bytes, but initializer ${quote(t.name)} needs bytes ` +
           `${ref.offset}..${ref.offset + length} (truncated or wrong file?)`,
       );
     }
@@ -106,7 +107,7 @@ export class ExternalFiles {
     } catch (e) {
       throw new SubcloneError(
         'MissingData',
-        `external data file ${ref.location} for initializer ${tensor} cannot be read (${errorMessage(e)}); ` +
+        `external data file ${quote(ref.location)} for initializer ${quote(tensor)} cannot be read (${errorLine(e)}); ` +
           `it must sit in ${this.baseDir} next to the model`,
         { cause: e },
       );

@@ -1,12 +1,14 @@
 import * as path from 'node:path';
 import { fromBinary } from '@bufbuild/protobuf';
-import { SubcloneError, errorMessage } from '../errors';
+import { SubcloneError, errorMessage, isSubcloneError } from '../errors';
+import { quote } from '../quote';
 import { DataType, isFloatType } from './dataType';
-import { ExternalFiles, isExternal } from './externalData';
+import { ExternalFiles, externalRef, isExternal } from './externalData';
 import { readFileBytes } from './fileBytes';
 import { ModelProtoSchema, type GraphProto, type ModelProto, type TensorProto } from './proto';
 import { checkModelEnvelope } from './sniff';
-import { bytesToFloat32, bytesToNumbers, checkByteLength, typedFieldBytes } from './tensorValues';
+import { checkWireFormat } from './wireCheck';
+import { bytesToFloat32, bytesToNumbers, checkByteLength, tensorDims, typedFieldBytes } from './tensorValues';
 
 export interface LoadOptions {
   /** Check that every external data file exists and is long enough (default true). */
@@ -50,6 +52,8 @@ export class OnnxModel {
   private static decode(bytes: Uint8Array, file: string | undefined, baseDir: string, options: LoadOptions): OnnxModel {
     const label = file ?? 'model bytes';
     checkModelEnvelope(bytes, label);
+    // Before decoding: the decoder reads a nested message's overrunning last field into its parent without a word.
+    checkWireFormat(bytes, label);
     let proto: ModelProto;
     try {
       proto = fromBinary(ModelProtoSchema, bytes);
@@ -78,14 +82,34 @@ export class OnnxModel {
     return this.graph.initializer.some(isExternal);
   }
 
-  /** Validates every initializer's byte length and external data reference, naming the first bad one. */
+  /**
+   * Validates every initializer's dims, data type, byte length and external data reference; throws naming the
+   * model's file and the first bad tensor.
+   */
   checkTensors(): void {
     for (const t of this.graph.initializer) {
-      if (isExternal(t)) this.external.check(t);
-      else if (t.dataType !== DataType.STRING) {
-        const bytes = t.rawData.length ? t.rawData : typedFieldBytes(t) ?? new Uint8Array(0);
-        checkByteLength(t, bytes);
+      try {
+        this.checkTensor(t);
+      } catch (e) {
+        // The checks name the tensor; only the model knows its file.
+        if (isSubcloneError(e) && this.file) throw new SubcloneError(e.code, `${this.file}: ${e.message}`, { cause: e });
+        throw e;
       }
+    }
+  }
+
+  private checkTensor(t: TensorProto): void {
+    if (t.dims.some((d) => d < 0n)) {
+      throw new SubcloneError('BadModel', `initializer ${quote(t.name)} has negative dims [${tensorDims(t).join(', ')}]`);
+    }
+    if (t.dataType === DataType.UNDEFINED) throw new SubcloneError('BadModel', `initializer ${quote(t.name)} has no data type`);
+    if (t.dataType === DataType.STRING) {
+      if (isExternal(t)) this.external.check(t);
+    } else if (isExternal(t)) {
+      const ref = externalRef(t, this.baseDir);
+      checkByteLength(t, this.external.check(t), `its external data (${quote(ref.location)} from byte ${ref.offset})`);
+    } else {
+      checkByteLength(t, (t.rawData.length ? t.rawData : typedFieldBytes(t) ?? new Uint8Array(0)).length);
     }
   }
 
@@ -111,7 +135,7 @@ export class OnnxModel {
   /** Float values; float16/bfloat16/float64 are converted, float32 is a zero-copy view where aligned. */
   float32(t: TensorProto): Float32Array {
     if (!isFloatType(t.dataType)) {
-      throw new SubcloneError('Unsupported', `initializer ${t.name} is not a float tensor`);
+      throw new SubcloneError('Unsupported', `initializer ${quote(t.name)} is not a float tensor`);
     }
     return bytesToFloat32(t.dataType, this.tensorBytes(t), t.name);
   }

@@ -1,4 +1,5 @@
 import { SubcloneError } from '../errors';
+import { quote } from '../quote';
 import { DataType, dataTypeName, elementSize } from './dataType';
 import { bfloat16ToFloat32, float16ToFloat32 } from './float16';
 import type { TensorProto } from './proto';
@@ -49,7 +50,7 @@ export function typedFieldBytes(t: TensorProto): Uint8Array | undefined {
       return t.int32Data.length ? Uint8Array.from(t.int32Data) : undefined;
     default:
       if (count === 0) return new Uint8Array(0);
-      throw new SubcloneError('Unsupported', `tensor ${t.name}: typed-field storage of ${dataTypeName(dt)} is not supported`);
+      throw new SubcloneError('Unsupported', `tensor ${quote(t.name)}: typed-field storage of ${dataTypeName(dt)} is not supported`);
   }
 }
 
@@ -57,15 +58,19 @@ function u8(a: ArrayBufferView): Uint8Array {
   return new Uint8Array(a.buffer, a.byteOffset, a.byteLength);
 }
 
-/** Checks that a byte buffer holds exactly the tensor's elements. */
-export function checkByteLength(t: TensorProto, bytes: Uint8Array): void {
+/** Checks that a tensor's payload (`length` bytes of its raw_data, typed fields or external data) holds exactly its elements. */
+export function checkByteLength(t: TensorProto, length: number, payload = 'its data'): void {
   const expected = elementCount(tensorDims(t)) * elementSize(t.dataType);
-  if (bytes.length !== expected) {
+  if (length !== expected) {
     throw new SubcloneError(
       'BadModel',
-      `initializer ${t.name} (${dataTypeName(t.dataType)} [${tensorDims(t).join(', ')}]) should hold ${expected} bytes but has ${bytes.length}`,
+      `initializer ${quote(t.name)} (${dataTypeName(t.dataType)} [${tensorDims(t).join(', ')}]) should hold ${expected} bytes but ${payload} has ${length}`,
     );
   }
+}
+
+function tensorLabel(name: string | undefined): string {
+  return name === undefined ? 'the tensor' : `tensor ${quote(name)}`;
 }
 
 /** A typed view on little-endian bytes: zero-copy when aligned, else a copy. */
@@ -77,7 +82,7 @@ function aligned<T>(bytes: Uint8Array, width: number, make: (b: ArrayBufferLike,
 }
 
 /** Float values of a float tensor (float32 zero-copy where aligned; float16, bfloat16 and float64 converted). */
-export function bytesToFloat32(dataType: number, bytes: Uint8Array, name = 'tensor'): Float32Array {
+export function bytesToFloat32(dataType: number, bytes: Uint8Array, name?: string): Float32Array {
   switch (dataType) {
     case DataType.FLOAT:
       return aligned(bytes, 4, (b, o, n) => new Float32Array(b, o, n));
@@ -88,12 +93,12 @@ export function bytesToFloat32(dataType: number, bytes: Uint8Array, name = 'tens
     case DataType.DOUBLE:
       return Float32Array.from(aligned(bytes, 8, (b, o, n) => new Float64Array(b, o, n)));
     default:
-      throw new SubcloneError('Unsupported', `${name} is ${dataTypeName(dataType)}, expected a float tensor`);
+      throw new SubcloneError('Unsupported', `${tensorLabel(name)} is ${dataTypeName(dataType)}, expected a float tensor`);
   }
 }
 
 /** Integer values (int64, int32, int16, int8, uint8, bool, uint16, uint32) as numbers; for shape constants and ids. */
-export function bytesToNumbers(dataType: number, bytes: Uint8Array, name = 'tensor'): number[] {
+export function bytesToNumbers(dataType: number, bytes: Uint8Array, name?: string): number[] {
   switch (dataType) {
     case DataType.INT64:
       return Array.from(aligned(bytes, 8, (b, o, n) => new BigInt64Array(b, o, n)), Number);
@@ -118,6 +123,6 @@ export function bytesToNumbers(dataType: number, bytes: Uint8Array, name = 'tens
     case DataType.DOUBLE:
       return Array.from(bytesToFloat32(dataType, bytes, name));
     default:
-      throw new SubcloneError('Unsupported', `${name} is ${dataTypeName(dataType)}, which has no numeric reading`);
+      throw new SubcloneError('Unsupported', `${tensorLabel(name)} is ${dataTypeName(dataType)}, which has no numeric reading`);
   }
 }

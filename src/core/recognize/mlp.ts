@@ -1,6 +1,6 @@
 import { SubcloneError } from '../errors';
 import type { NodeProto } from '../onnx/proto';
-import { attrString, nodeLabel } from '../graph/attributes';
+import { attrString, nodeLabel, opLabel } from '../graph/attributes';
 import { ancestorNodes } from './graphWalk';
 import type { Linear } from './linears';
 import { carriesD, staticScalar, type RecognizeContext } from './context';
@@ -54,5 +54,5 @@ function activationOf(ctx: RecognizeContext, acts: NodeProto[]): Flavour['activa
     return k !== undefined && Math.abs(k - 1.702) < 0.01 ? 'gelu_sigmoid' : 'silu';
   }
   if (ops.has('Relu')) return 'relu';
-  throw new SubcloneError('Unsupported', `activation ${[...ops].join('/')} is not supported yet`);
+  throw new SubcloneError('Unsupported', `activation ${[...new Set(acts.map(opLabel))].join('/')} is not supported yet`);
 }

@@ -1,4 +1,4 @@
-import { throwIfAborted } from '../errors';
+import { SubcloneError, isSubcloneError, throwIfAborted } from '../errors';
 import { AxisAnalysis } from '../coupling/axisAnalysis';
 import { Graph } from '../graph/graph';
 import { DEFAULT_PROBE, probeModel, type ProbeShape, type ProbedValue } from '../graph/probe';
@@ -36,11 +36,7 @@ export async function recognize(model: OnnxModel, options: RecognizeOptions = {}
 export async function analyzeModel(model: OnnxModel, options: RecognizeOptions = {}): Promise<Recognition> {
   checkSupported(model);
   const graph = new Graph(model);
-  try {
-    graph.validate();
-  } catch {
-    graph.toposort();
-  }
+  checkGraph(model, graph);
   const probed = await probeModel(model, { ...DEFAULT_PROBE, ...options.probe });
   throwIfAborted(options.signal);
   const statics = staticValues(graph);
@@ -86,6 +82,26 @@ export async function analyzeModel(model: OnnxModel, options: RecognizeOptions =
   map.groups = coupling.groups;
   map.constraints = coupling.constraints;
   return { map, graph, analysis, probed };
+}
+
+/**
+ * Puts the nodes in order when they are not, and then requires a well-formed graph: every input defined, every
+ * value defined once, every output produced. Throws BadModel naming the file and the first problem.
+ */
+function checkGraph(model: OnnxModel, graph: Graph): void {
+  try {
+    graph.validate();
+    return;
+  } catch {
+    // Out of order, or broken: sorting tells which.
+  }
+  try {
+    graph.toposort();
+    graph.validate();
+  } catch (e) {
+    if (isSubcloneError(e, 'BadModel') && model.file) throw new SubcloneError('BadModel', `${model.file}: ${e.message}`, { cause: e });
+    throw e;
+  }
 }
 
 function linearInfo(l: Linear): LinearInfo {

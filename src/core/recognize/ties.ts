@@ -3,6 +3,7 @@ import type { Graph } from '../graph/graph';
 import type { OnnxModel } from '../onnx/onnxModel';
 import { isFloatType } from '../onnx/dataType';
 import { tensorDims } from '../onnx/tensorValues';
+import { quote } from '../quote';
 
 /** A stored copy of the token embedding (possibly transposed): the tie PyTorch exports as two initializers. */
 export interface TiedCopy {
@@ -31,8 +32,8 @@ export function findTiedCopies(model: OnnxModel, graph: Graph, analysis: AxisAna
     if (!equalValues(values, model.float32(c), rows, cols, transposed)) continue;
     copies.push({ copy: c.name, transposed });
     const [rowAxis, colAxis] = transposed ? [1, 0] : [0, 1];
-    analysis.table.unify(analysis.classOf(c.name, rowAxis), analysis.classOf(table, 0), `tied copy ${c.name}`);
-    analysis.table.unify(analysis.classOf(c.name, colAxis), analysis.classOf(table, 1), `tied copy ${c.name}`);
+    analysis.table.unify(analysis.classOf(c.name, rowAxis), analysis.classOf(table, 0), `tied copy ${quote(c.name)}`);
+    analysis.table.unify(analysis.classOf(c.name, colAxis), analysis.classOf(table, 1), `tied copy ${quote(c.name)}`);
   }
   return copies;
 }

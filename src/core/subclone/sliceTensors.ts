@@ -8,6 +8,7 @@ import type { TensorProto } from '../onnx/proto';
 import { tensorWithBytes } from '../onnx/tensorEdit';
 import { bytesToFloat32, tensorDims } from '../onnx/tensorValues';
 import type { AxisExpr, CouplingGroup } from '../recognize/transformerMap';
+import { quote } from '../quote';
 
 /** Kept parent units per group, ascending; a group not listed keeps all its units. */
 export type KeptUnits = Record<string, readonly number[]>;
@@ -87,6 +88,6 @@ function scaleBytes(t: TensorProto, bytes: Uint8Array, factor: number, owned: bo
     case DataType.DOUBLE:
       return new Uint8Array(Float64Array.from(values).buffer);
     default:
-      throw new SubcloneError('Unsupported', `cannot rescale ${t.name}: not a float tensor`);
+      throw new SubcloneError('Unsupported', `cannot rescale ${quote(t.name)}: not a float tensor`);
   }
 }

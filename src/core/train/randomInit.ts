@@ -5,6 +5,7 @@ import { Rng } from '../random/rng';
 import type { TrainingParam, TrainingTarget } from './target';
 import { resolveTiedCopy, transposeInto } from './tiedCopies';
 import { modelWithWeights } from './weights';
+import { quote } from '../quote';
 
 /** GPT-2's initialisation scale. */
 export const INIT_STD = 0.02;
@@ -21,7 +22,7 @@ export function randomInitValues(model: OnnxModel, target: TrainingTarget, seed:
   const residualStd = INIT_STD / Math.sqrt(2 * Math.max(1, target.layers));
   for (const p of target.params.filter((x) => !x.copyOf)) {
     const t = inits.get(p.name);
-    if (!t) throw new SubcloneError('BadModel', `parameter ${p.name} is not an initializer`);
+    if (!t) throw new SubcloneError('BadModel', `parameter ${quote(p.name)} is not an initializer`);
     const dims = tensorDims(t);
     const values = new Float32Array(dims.reduce((a, b) => a * b, 1));
     const kind = initKind(p, dims.length);
@@ -31,7 +32,7 @@ export function randomInitValues(model: OnnxModel, target: TrainingTarget, seed:
   }
   for (const p of target.params.filter((x) => x.copyOf)) {
     const of = out.get(p.copyOf!);
-    if (!of) throw new SubcloneError('BadModel', `parameter ${p.name} copies ${p.copyOf}, which is not a parameter`);
+    if (!of) throw new SubcloneError('BadModel', `parameter ${quote(p.name)} copies ${quote(p.copyOf!)}, which is not a parameter`);
     const tie = resolveTiedCopy(model, inits.get(p.name)!, inits.get(p.copyOf!)!);
     const [rows, cols] = tensorDims(inits.get(p.copyOf!)!);
     out.set(p.name, tie.transposed ? transposeInto(of, rows, cols, new Float32Array(of.length)) : Float32Array.from(of));

@@ -24,6 +24,7 @@ import { tensorDims } from '../onnx/tensorValues';
 import { openSession } from '../runtime/ortSession';
 import type { TrainingTarget } from './target';
 import { resolveTiedCopy, type TiedCopy } from './tiedCopies';
+import { quote } from '../quote';
 
 /** Training graphs need ScatterND with reduction (opset 16); older graphs are read at 16, which changes no op they use. */
 export const MIN_TRAINING_OPSET = 16;
@@ -56,10 +57,10 @@ export async function specialise(model: OnnxModel, target: TrainingTarget, feeds
   const trained: string[] = [];
   for (const p of target.params) {
     const t = initializers.get(p.name);
-    if (!t) throw new SubcloneError('BadModel', `parameter ${p.name} is not an initializer of the model`);
+    if (!t) throw new SubcloneError('BadModel', `parameter ${quote(p.name)} is not an initializer of the model`);
     if (p.copyOf && !options.untied) {
       const of = initializers.get(p.copyOf);
-      if (!of) throw new SubcloneError('BadModel', `parameter ${p.name} is a copy of ${p.copyOf}, which is not an initializer`);
+      if (!of) throw new SubcloneError('BadModel', `parameter ${quote(p.name)} is a copy of ${quote(p.copyOf)}, which is not an initializer`);
       copies.push(resolveTiedCopy(model, t, of));
     } else {
       trained.push(p.name);
@@ -91,7 +92,7 @@ function workingProto(
   const initNames = new Set(src.initializer.map((t) => t.name));
   const realInputs = src.input.filter((v) => !initNames.has(v.name));
   for (const v of realInputs) {
-    if (!feeds[v.name]) throw new SubcloneError('BadArgument', `no batch value for the model input ${v.name}`);
+    if (!feeds[v.name]) throw new SubcloneError('BadArgument', `no batch value for the model input ${quote(v.name)}`);
   }
   const inputs = [
     ...realInputs.map((v) => valueInfoProto(v.name, { dims: [...feeds[v.name].dims], elem: elemFromOrtType(feeds[v.name].type) })),
@@ -204,7 +205,7 @@ function zeroTensor(v: ValueInfoProto): ort.Tensor {
   const n = dims.reduce((p, d) => p * d, 1);
   const type = spec.dtype as ort.Tensor.Type;
   const data = type === 'float32' ? new Float32Array(n) : type === 'float16' ? new Uint16Array(n) : type === 'float64' ? new Float64Array(n) : undefined;
-  if (!data) throw new SubcloneError('Unsupported', `parameter ${v.name} has type ${spec.dtype}`);
+  if (!data) throw new SubcloneError('Unsupported', `parameter ${quote(v.name)} has type ${spec.dtype}`);
   return new ort.Tensor(type, data, dims);
 }
 
@@ -213,6 +214,6 @@ function tensorProtoOf(name: string, t: ort.Tensor): TensorProto {
   const bytes = new Uint8Array(data.byteLength);
   bytes.set(new Uint8Array(data.buffer, data.byteOffset, data.byteLength));
   const elem = elemFromOrtType(t.type);
-  if (elem < 0 || t.type === 'string') throw new SubcloneError('Unsupported', `the static value ${name} has type ${t.type}`);
+  if (elem < 0 || t.type === 'string') throw new SubcloneError('Unsupported', `the static value ${quote(name)} has type ${t.type}`);
   return create(TensorProtoSchema, { name, dataType: elem, dims: t.dims.map((d) => BigInt(d)), rawData: bytes });
 }

@@ -2,6 +2,7 @@ import { SubcloneError } from '../errors';
 import type { OnnxModel } from '../onnx/onnxModel';
 import type { TensorProto } from '../onnx/proto';
 import { tensorDims } from '../onnx/tensorValues';
+import { quote } from '../quote';
 
 /** How a stored copy of a parameter relates to it. */
 export interface TiedCopy {
@@ -24,7 +25,7 @@ export function resolveTiedCopy(model: OnnxModel, copy: TensorProto, of: TensorP
   const transposable = a.length === 2 && b.length === 2 && a[0] === b[1] && a[1] === b[0];
   if (same && equalValues(x, y)) return { copy: copy.name, of: of.name, transposed: false };
   if (transposable && equalTransposed(x, y, b[0], b[1])) return { copy: copy.name, of: of.name, transposed: true };
-  throw new SubcloneError('BadModel', `initializer ${copy.name} is declared a copy of ${of.name} but holds other values`);
+  throw new SubcloneError('BadModel', `initializer ${quote(copy.name)} is declared a copy of ${quote(of.name)} but holds other values`);
 }
 
 function equalValues(x: Float32Array, y: Float32Array): boolean {

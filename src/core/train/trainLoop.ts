@@ -7,6 +7,7 @@ import { randomInitValues } from './randomInit';
 import { learningRate, type Schedule } from './schedule';
 import type { TrainingTarget } from './target';
 import { Trainer } from './trainer';
+import { quote } from '../quote';
 
 /** Every training setting, with its default in TRAIN_DEFAULTS. Recorded with the results. */
 export interface TrainConfig {
@@ -120,7 +121,7 @@ export async function trainModel(
   try {
     const vocab = trainer.graph.lossKind === 'crossEntropy' ? trainer.graph.output.dims[trainer.graph.output.dims.length - 1] : undefined;
     const check = (b: Batch) => vocab !== undefined && checkTargets(b, vocab);
-    if (trainer.graph.unreached.length) run.onNotice?.(`not trained (the loss does not depend on them): ${trainer.graph.unreached.join(', ')}`);
+    if (trainer.graph.unreached.length) run.onNotice?.(`not trained (the loss does not depend on them): ${trainer.graph.unreached.map(quote).join(', ')}`);
     const decay = new Map(target.params.map((p) => [p.name, p.decay]));
     const optimizer = new AdamW(trainer.trained.map((p) => ({ values: p.values, decay: decay.get(p.name) ?? false })), config.adamw);
     const schedule: Schedule = { lr: config.lr, minLr: config.minLr, warmup: config.warmup, steps: config.steps };

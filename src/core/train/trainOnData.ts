@@ -14,6 +14,7 @@ import { trainingTargetFor } from './targetFor';
 import { textBatchSource } from './textBatches';
 import { trainModel, type CurvePoint, type TrainResult, type TrainRunOptions } from './trainLoop';
 import { modelWithWeights } from './weights';
+import { quote } from '../quote';
 
 /** A training run, as the CLI and the worker ask for it. */
 export interface TrainingRequest {
@@ -108,7 +109,7 @@ function batchSource(req: TrainingRequest, model: OnnxModel, target: TrainingTar
   if (fs.statSync(req.data).isDirectory()) {
     const out = model.graph.output.map(valueSpec).find((v) => v.name === target.output);
     const classes = out?.shape?.[out.shape.length - 1];
-    if (typeof classes !== 'number') throw new SubcloneError('Unsupported', `the classifier output ${target.output} has no fixed number of classes`);
+    if (typeof classes !== 'number') throw new SubcloneError('Unsupported', `the classifier output ${quote(target.output)} has no fixed number of classes`);
     const data = imageBatchSource(req.data, target, inputs, { modelFile: req.model, batch: req.batch, seed, evalBatches, classes, ...(run.onNotice ? { onNotice: run.onNotice } : {}) });
     return { data, tokenizer: 'images', trainItems: listImages(req.data).length };
   }

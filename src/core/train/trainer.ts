@@ -10,6 +10,7 @@ import { LOSS_TARGETS, LOSS_WEIGHTS } from './loss';
 import type { TrainingTarget } from './target';
 import { transposeInto } from './tiedCopies';
 import { buildTrainingGraph, type TrainingGraph, type TrainingGraphOptions } from './trainingGraph';
+import { quote } from '../quote';
 
 export interface TrainerOptions extends TrainingGraphOptions {
   provider?: ProviderPreference;
@@ -115,14 +116,14 @@ export class Trainer {
 
 function paramState(model: OnnxModel, name: string, dims: number[], elem: number, initial: Float32Array | undefined, trained: boolean): ParamState {
   const t = model.graph.initializer.find((x) => x.name === name);
-  if (!t) throw new SubcloneError('BadModel', `parameter ${name} is not an initializer`);
+  if (!t) throw new SubcloneError('BadModel', `parameter ${quote(name)} is not an initializer`);
   const values = Float32Array.from(initial ?? model.float32(t));
-  if (values.length !== dims.reduce((a, b) => a * b, 1)) throw new SubcloneError('ShapeMismatch', `starting values for ${name} have ${values.length} elements, expected [${dims}]`);
+  if (values.length !== dims.reduce((a, b) => a * b, 1)) throw new SubcloneError('ShapeMismatch', `starting values for ${quote(name)} have ${values.length} elements, expected [${dims}]`);
   let feed: ort.Tensor;
   if (elem === DataType.FLOAT) feed = new ort.Tensor('float32', values, dims);
   else if (elem === DataType.FLOAT16) feed = new ort.Tensor('float16', float32ToFloat16(values), dims);
   else if (elem === DataType.DOUBLE) feed = new ort.Tensor('float64', Float64Array.from(values), dims);
-  else throw new SubcloneError('Unsupported', `parameter ${name}: only float32, float16 and float64 weights can be trained`);
+  else throw new SubcloneError('Unsupported', `parameter ${quote(name)}: only float32, float16 and float64 weights can be trained`);
   return { name, dims, elem, values, feed, trained };
 }
 

@@ -13,6 +13,7 @@ import { measureInfo } from './measureInfo';
 import { specialise, type SpecialiseOptions } from './specialize';
 import type { TrainingTarget } from './target';
 import type { TiedCopy } from './tiedCopies';
+import { quote } from '../quote';
 
 export interface TrainingGraph {
   /** Forward + loss + gradients. Inputs: batch inputs, loss inputs, parameters. Outputs: `loss`, then one gradient per parameter. */
@@ -67,7 +68,7 @@ export async function buildTrainingGraph(
   const info = await measureInfo(spec.proto, { ...feeds, ...paramFeeds });
   throwIfAborted(options.signal);
   const out = info.get(target.output);
-  if (!out || !isFloatType(out.elem)) throw new SubcloneError('Unsupported', `the training output ${target.output} is not a float tensor`);
+  if (!out || !isFloatType(out.elem)) throw new SubcloneError('Unsupported', `the training output ${quote(target.output)} is not a float tensor`);
   const lossKind = options.loss ?? (target.kind === 'hidden' ? 'mse' : 'crossEntropy');
   const batchInputs = graph.input.map((v) => v.name).filter((n) => !spec.params.some((p) => p.name === n));
 
@@ -150,7 +151,7 @@ export function parameterFeeds(model: OnnxModel, params: { name: string; info: T
       case DataType.FLOAT: feeds[p.name] = new ort.Tensor('float32', new Float32Array(aligned.buffer, aligned.byteOffset, n), p.info.dims); break;
       case DataType.FLOAT16: feeds[p.name] = new ort.Tensor('float16', new Uint16Array(aligned.buffer, aligned.byteOffset, n), p.info.dims); break;
       case DataType.DOUBLE: feeds[p.name] = new ort.Tensor('float64', Float64Array.from(model.float32(t)), p.info.dims); break;
-      default: throw new SubcloneError('Unsupported', `parameter ${p.name}: training ${p.info.elem === DataType.BFLOAT16 ? 'bfloat16' : 'non-float'} weights is not supported`);
+      default: throw new SubcloneError('Unsupported', `parameter ${quote(p.name)}: training ${p.info.elem === DataType.BFLOAT16 ? 'bfloat16' : 'non-float'} weights is not supported`);
     }
   }
   return feeds;

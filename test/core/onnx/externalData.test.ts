@@ -67,9 +67,9 @@ describe('external data', () => {
     const data = path.join(dir, 'model.onnx.data');
     const bytes = fs.readFileSync(data);
     fs.writeFileSync(data, bytes.subarray(0, bytes.length >> 1));
-    rejects(() => OnnxModel.load(out), 'MissingData', /model\.onnx\.data is \d+ bytes, but initializer .* needs bytes/);
+    rejects(() => OnnxModel.load(out), 'MissingData', /"model\.onnx\.data" is \d+ bytes, but initializer .* needs bytes/);
     fs.rmSync(data);
-    rejects(() => OnnxModel.load(out), 'MissingData', /external data file model\.onnx\.data for initializer .* cannot be read/);
+    rejects(() => OnnxModel.load(out), 'MissingData', /external data file "model\.onnx\.data" for initializer .* cannot be read/);
   });
 
   it('rejects data paths that leave the model folder', () => {
