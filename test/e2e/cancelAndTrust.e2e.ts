@@ -4,7 +4,7 @@ import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { Page } from 'playwright-core';
-import { contextMenuItem, explorerRow, openWorkbench, pick, quickInput, shot, slug, waitForQuickPickRow, webviewFrame, type Workbench } from './workbench';
+import { contextMenuItem, explorerRow, pick, quickInput, shot, waitForQuickPickRow, webviewFrame, useWorkbench, type Workbench } from './workbench';
 
 /** Every entry of the workspace's example folder and the workspace itself (subclone folders and temporaries included). */
 function entries(ws: string): string[] {
@@ -17,17 +17,11 @@ describe('Cancel in the progress notification (code-server, installed .vsix)', f
   let workbench: Workbench;
   let page: Page;
 
+  const openedWorkbench = useWorkbench();
+
   before(async function () {
-    workbench = await openWorkbench();
+    workbench = openedWorkbench();
     page = workbench.page;
-  });
-
-  afterEach(async function () {
-    if (this.currentTest?.state === 'failed' && page) await shot(page, `failed-${slug(this.currentTest.title)}`).catch(() => undefined);
-  });
-
-  after(async () => {
-    await workbench?.close();
   });
 
   it('leaves nothing behind, and the worker runs the next command [waits on apply]', async () => {
@@ -67,28 +61,22 @@ describe('an untrusted workspace (code-server, installed .vsix)', function () {
   let workbench: Workbench;
   let page: Page;
 
+  // Workspace trust on: answer the startup dialog as a careful user would, so the folder opens in Restricted Mode.
+  const openedWorkbench = useWorkbench(() => undefined, {
+    workspaceTrust: true,
+    settings: { 'security.workspace.trust.enabled': true, 'security.workspace.trust.startupPrompt': 'always' },
+    onLoad: async (p) => {
+      const no = p.getByRole('button', { name: /No, I don.t trust the authors/ });
+      await no.waitFor({ timeout: 60_000 });
+      await p.waitForTimeout(300);
+      await no.click();
+      await p.locator('.monaco-dialog-box').waitFor({ state: 'detached' });
+    },
+  });
+
   before(async function () {
-    // Workspace trust on: answer the startup dialog as a careful user would, so the folder opens in Restricted Mode.
-    workbench = await openWorkbench(() => undefined, {
-      workspaceTrust: true,
-      settings: { 'security.workspace.trust.enabled': true, 'security.workspace.trust.startupPrompt': 'always' },
-      onLoad: async (p) => {
-        const no = p.getByRole('button', { name: /No, I don.t trust the authors/ });
-        await no.waitFor({ timeout: 60_000 });
-        await p.waitForTimeout(300);
-        await no.click();
-        await p.locator('.monaco-dialog-box').waitFor({ state: 'detached' });
-      },
-    });
+    workbench = openedWorkbench();
     page = workbench.page;
-  });
-
-  afterEach(async function () {
-    if (this.currentTest?.state === 'failed' && page) await shot(page, `failed-${slug(this.currentTest.title)}`).catch(() => undefined);
-  });
-
-  after(async () => {
-    await workbench?.close();
   });
 
   it('the overview renders from Subclone’s own parser; the actions ask for trust and nothing runs', async () => {

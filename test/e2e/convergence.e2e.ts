@@ -5,7 +5,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { FrameLocator, Page } from 'playwright-core';
 import { runCli } from '../helpers/cli';
-import { clearNotifications, contextMenuItem, explorerRow, openWorkbench, setColorTheme, shot, slug, webviewFrame, type Workbench } from './workbench';
+import { clearNotifications, contextMenuItem, explorerRow, setColorTheme, shot, webviewFrame, useWorkbench, type Workbench } from './workbench';
 
 const CHILD_FOLDER = 'child-3x96';
 
@@ -20,24 +20,18 @@ describe('the convergence panel in code-server (installed .vsix, chromium)', fun
   let page: Page;
   let convergenceFile: string;
 
+  const openedWorkbench = useWorkbench(async (dirs) => {
+    // The child a user would have made with Subclone…: the example parent → 3 layers × 96, calibrated on kjv.txt.
+    const parent = path.join(dirs.workspace, 'kjv-gpt2');
+    const out = path.join(dirs.workspace, CHILD_FOLDER);
+    const r = await runCli(['apply', path.join(parent, 'model.onnx'), '--layers', '3', '--dim', '96', '--heads', '3', '--ffn', '384', '--data', path.join(parent, 'kjv.txt'), '--out', out, '--provider', 'cpu']);
+    assert.equal(r.code, 0, r.stderr);
+    convergenceFile = path.join(out, 'convergence', 'convergence.json');
+  });
+
   before(async function () {
-    workbench = await openWorkbench(async (dirs) => {
-      // The child a user would have made with Subclone…: the example parent → 3 layers × 96, calibrated on kjv.txt.
-      const parent = path.join(dirs.workspace, 'kjv-gpt2');
-      const out = path.join(dirs.workspace, CHILD_FOLDER);
-      const r = await runCli(['apply', path.join(parent, 'model.onnx'), '--layers', '3', '--dim', '96', '--heads', '3', '--ffn', '384', '--data', path.join(parent, 'kjv.txt'), '--out', out, '--provider', 'cpu']);
-      assert.equal(r.code, 0, r.stderr);
-      convergenceFile = path.join(out, 'convergence', 'convergence.json');
-    });
+    workbench = openedWorkbench();
     page = workbench.page;
-  });
-
-  afterEach(async function () {
-    if (this.currentTest?.state === 'failed' && page) await shot(page, `failed-${slug(this.currentTest.title)}`).catch(() => undefined);
-  });
-
-  after(async () => {
-    await workbench?.close();
   });
 
   it('opens from the child’s context menu; a 20-step run streams curves and ends in a verdict, shown in the dark and light themes', async () => {

@@ -5,7 +5,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { Page } from 'playwright-core';
 import { runCli } from '../helpers/cli';
-import { explorerRow, openWorkbench, setColorTheme, shot, slug, webviewFrame, type Workbench } from './workbench';
+import { explorerRow, setColorTheme, shot, webviewFrame, useWorkbench, type Workbench } from './workbench';
 
 describe('the neuron-importance panel in code-server (installed .vsix, chromium)', function () {
   let workbench: Workbench;
@@ -13,24 +13,18 @@ describe('the neuron-importance panel in code-server (installed .vsix, chromium)
   let modelDir: string;
   let reportFile: string;
 
+  const openedWorkbench = useWorkbench(async (dirs) => {
+    // The report a user would have computed: 16 KJV sequences through the example parent.
+    modelDir = path.join(dirs.workspace, 'kjv-gpt2');
+    const r = await runCli(['importance', path.join(modelDir, 'model.onnx'), '--data', path.join(modelDir, 'kjv.txt'), '--samples', '16', '--provider', 'cpu']);
+    assert.equal(r.code, 0, r.stderr);
+    reportFile = path.join(modelDir, 'model.importance.json');
+    assert.ok(fs.existsSync(reportFile), r.stdout);
+  });
+
   before(async function () {
-    workbench = await openWorkbench(async (dirs) => {
-      // The report a user would have computed: 16 KJV sequences through the example parent.
-      modelDir = path.join(dirs.workspace, 'kjv-gpt2');
-      const r = await runCli(['importance', path.join(modelDir, 'model.onnx'), '--data', path.join(modelDir, 'kjv.txt'), '--samples', '16', '--provider', 'cpu']);
-      assert.equal(r.code, 0, r.stderr);
-      reportFile = path.join(modelDir, 'model.importance.json');
-      assert.ok(fs.existsSync(reportFile), r.stdout);
-    });
+    workbench = openedWorkbench();
     page = workbench.page;
-  });
-
-  afterEach(async function () {
-    if (this.currentTest?.state === 'failed' && page) await shot(page, `failed-${slug(this.currentTest.title)}`).catch(() => undefined);
-  });
-
-  after(async () => {
-    await workbench?.close();
   });
 
   it('opens a report clicked in the explorer in the panel, readable in the dark and light themes', async () => {

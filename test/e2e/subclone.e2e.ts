@@ -6,25 +6,19 @@ import * as path from 'node:path';
 import type { Page } from 'playwright-core';
 import type { CodeServerDirs } from '../helpers/codeServer';
 import { int64Tensor, runModel } from '../helpers/ort';
-import { contextMenuItem, explorerRow, openWorkbench, pick, quickInput, shot, slug, waitForQuickPickRow, webviewFrame, type Workbench } from './workbench';
+import { contextMenuItem, explorerRow, pick, quickInput, shot, waitForQuickPickRow, webviewFrame, useWorkbench, type Workbench } from './workbench';
 
 describe('Subclone in code-server (installed .vsix, chromium)', function () {
   let workbench: Workbench;
   let dirs: CodeServerDirs;
   let page: Page;
 
+  const openedWorkbench = useWorkbench();
+
   before(async function () {
-    workbench = await openWorkbench();
+    workbench = openedWorkbench();
     ({ dirs, page } = workbench);
     await shot(page, '1-explorer');
-  });
-
-  afterEach(async function () {
-    if (this.currentTest?.state === 'failed' && page) await shot(page, `failed-${slug(this.currentTest.title)}`).catch(() => undefined);
-  });
-
-  after(async () => {
-    await workbench?.close();
   });
 
   it('opens model.onnx in the model overview and renders its inputs, outputs and parameters', async () => {

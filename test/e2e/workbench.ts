@@ -75,6 +75,28 @@ export async function setColorTheme(page: Page, theme: 'Default Light Modern' | 
   await page.waitForTimeout(800); // webviews get the new theme's variables a moment later
 }
 
+/**
+ * Mocha hooks for a suite on one workbench: opens it before the suite (`prepare` and `options` as openWorkbench
+ * takes them), screenshots a failed test as test-results/e2e-failed-<title>.png, closes it after the suite.
+ * Returns the open workbench's getter.
+ */
+export function useWorkbench(prepare?: (dirs: CodeServerDirs) => Promise<void> | void, options: WorkbenchOptions = {}): () => Workbench {
+  let workbench: Workbench | undefined;
+  before(async function () {
+    workbench = await openWorkbench(prepare, options);
+  });
+  afterEach(async function () {
+    if (this.currentTest?.state === 'failed' && workbench) await shot(workbench.page, `failed-${slug(this.currentTest.title)}`).catch(() => undefined);
+  });
+  after(async () => {
+    await workbench?.close();
+  });
+  return () => {
+    if (!workbench) throw new Error('the workbench is not open (its before hook failed)');
+    return workbench;
+  };
+}
+
 /** Clears every notification (F1 → Notifications: Clear All Notifications), e.g. before a screenshot. */
 export async function clearNotifications(page: Page): Promise<void> {
   await page.keyboard.press('F1');
