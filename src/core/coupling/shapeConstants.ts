@@ -217,8 +217,12 @@ class ShapeConstantFinder {
     const eb = this.length(b) === 1 ? 0 : element;
     const fa = this.fwd(a, ea);
     const fb = this.fwd(b, eb);
-    // Solve for the side that is not derived from shapes (keep the shape-derived side as it is).
-    const solveA = hasVars(fb) || !hasVars(fa);
+    // Solve for the side that is not derived from shapes (keep the shape-derived side as it is). A baked constant
+    // is that side even when the other side's size is a plain number: a one-unit group (a single KV head) shows in
+    // a shape as 1, so repeat_kv's KV · n_rep reads 1 · n_rep and n_rep must become the heads.
+    const aBaked = this.isBaked(a);
+    const bBaked = this.isBaked(b);
+    const solveA = aBaked !== bBaked ? aBaked : hasVars(fb) || !hasVars(fa);
     let target: Poly | undefined;
     switch (p.opType) {
       case 'Mul':
@@ -236,6 +240,11 @@ class ShapeConstantFinder {
     }
     if (!target) return fail();
     this.require(p, solveA ? 0 : 1, solveA ? ea : eb, target);
+  }
+
+  /** An initializer or a Constant node's output: a number baked into the file, which subcloning may rewrite. */
+  private isBaked(v: string): boolean {
+    return !!this.graph.initializer(v) || this.graph.producer(v)?.opType === 'Constant';
   }
 
   /** Element count of a small static vector. */
