@@ -16,7 +16,7 @@ const USAGE = [
   'data order and held-out windows for every run) and says how many times fewer steps the subclone needs to reach',
   "the best random run's final validation loss. Writes <out>/convergence.json and one CSV per run (default out:",
   '<child folder>/convergence/). Ctrl+C keeps the finished runs and writes the verdict over them. When an init\'s',
-  `best lr is the edge of its sweep, up to --widen (default ${d.widen}) more runs go past that edge, one at a time.`,
+  `best lr is the edge of its sweep, up to --widen (default ${d.widen}) more runs go past that edge, a round at a time.`,
   `Defaults: --steps ${d.steps} --lrs ${d.lrs.map(formatLr).join(',')} --random-lrs ${d.randomLrs.map(formatLr).join(',')}`,
   `--batch ${d.batch} --seq ${d.seq} --eval-every steps/24 --eval-batches ${d.evalBatches} --parallel auto (one run per core`,
   'on the CPU for small models).',

@@ -156,7 +156,7 @@ async function sweep(prep: PreparedSweep, outDir: string, hooks: ConvergeHooks, 
   const added: Record<RunInit, number> = { subclone: 0, random: 0 };
   for (;;) {
     if (hooks.signal?.aborted) break;
-    const extra = widenedRuns(file.runs, computeVerdict(file.runs).edges, added, s.widen);
+    const extra = widenedRuns(file.runs, computeVerdict(file.runs).edges, added, s.widen, s.parallel);
     if (!extra.length) break;
     const first = file.runs.length;
     for (const r of extra) {

@@ -25,3 +25,11 @@ describe('widening a sweep past an edge', () => {
     assert.deepEqual(widenedRuns(planned, { subclone: 'highest', random: null }, none, 2), [{ init: 'subclone', lr: 1.2e-2 }], 'the highest planned is 6e-3 now');
   });
 });
+
+describe('widening a sweep: runs side by side', () => {
+  it('one flagged init takes every slot of a round (×2 and ×4 at once); two flagged inits share them; the budget caps it', () => {
+    assert.deepEqual(widenedRuns(sweep, { subclone: 'highest', random: null }, none, 2, 2), [{ init: 'subclone', lr: 6e-3 }, { init: 'subclone', lr: 1.2e-2 }]);
+    assert.deepEqual(widenedRuns(sweep, { subclone: 'highest', random: 'lowest' }, none, 2, 2), [{ init: 'subclone', lr: 6e-3 }, { init: 'random', lr: 9e-4 }]);
+    assert.deepEqual(widenedRuns(sweep, { subclone: 'highest', random: null }, { subclone: 1, random: 0 }, 2, 4), [{ init: 'subclone', lr: 6e-3 }], 'one left in the budget');
+  });
+});
