@@ -90,6 +90,8 @@ export function writePage(dir: string, name: string, view: unknown, theme: Theme
 <head>
 <meta charset="utf-8">
 <link rel="stylesheet" href="${rel('dist/webview/uplot.css')}">
+<link rel="stylesheet" href="${rel('media/charts.css')}">
+<link rel="stylesheet" href="${rel('media/panel.css')}">
 <link rel="stylesheet" href="${rel('media/importance.css')}">
 <script src="${name}.view.js"></script>
 <script src="fakeHost.js"></script>

@@ -54,7 +54,7 @@ export class ConvergencePanel extends Disposable {
     super();
     const webview = panel.webview;
     webview.options = { enableScripts: true, localResourceRoots: webviewResourceRoots(services.extensionUri) };
-    webview.html = webviewHtml(webview, services.extensionUri, { title: 'Convergence check', script: 'convergence.js', styles: ['dist/webview/uplot.css', 'media/charts.css', 'media/convergence.css'] });
+    webview.html = webviewHtml(webview, services.extensionUri, { title: 'Convergence check', script: 'convergence.js', styles: ['dist/webview/uplot.css', 'media/charts.css', 'media/panel.css', 'media/convergence.css'] });
     this.register(webview.onDidReceiveMessage((m: unknown) => this.onMessage(m)));
     this.register(panel.onDidDispose(() => this.dispose()));
     this.register(vscode.workspace.onDidGrantWorkspaceTrust(() => this.ready && void this.load()));

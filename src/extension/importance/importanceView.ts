@@ -42,7 +42,7 @@ export class ImportanceView extends Disposable {
     super();
     const webview = panel.webview;
     webview.options = { enableScripts: true, localResourceRoots: webviewResourceRoots(services.extensionUri) };
-    webview.html = webviewHtml(webview, services.extensionUri, { title: 'Neuron importance', script: 'importance.js', styles: ['dist/webview/uplot.css', 'media/charts.css', 'media/importance.css'] });
+    webview.html = webviewHtml(webview, services.extensionUri, { title: 'Neuron importance', script: 'importance.js', styles: ['dist/webview/uplot.css', 'media/charts.css', 'media/panel.css', 'media/importance.css'] });
     this.register(webview.onDidReceiveMessage((m: unknown) => this.onMessage(m)));
     const watcher = this.register(vscode.workspace.createFileSystemWatcher(new vscode.RelativePattern(vscode.Uri.file(path.dirname(uri.fsPath)), path.basename(uri.fsPath))));
     this.register(watcher.onDidChange(() => this.ready && void this.load()));
