@@ -124,6 +124,8 @@ export class ConvergencePanel extends Disposable {
   }
 
   private estimateId = 0;
+  /** What `steps: null` (auto) stood for in the last estimate, and for which Setup. */
+  private lastAutoSteps: { setup: string; steps: number } | undefined;
 
   private post(message: ToConvergence): void {
     if (this.isDisposed) return;
@@ -206,6 +208,7 @@ export class ConvergencePanel extends Disposable {
   private async estimateCall(values: SetupValues, signal: AbortSignal): Promise<EstimateView> {
     const data = this.requireData(values);
     const r = await this.services.worker.call('convergeEstimate', { child: this.child, data, settings: settingsOf(values, null) }, { signal });
+    this.lastAutoSteps = { setup: autoStepsKey(values), steps: r.defaultSteps };
     const steps = values.steps ?? r.defaultSteps;
     const evalEvery = values.evalEvery ?? autoEvalEvery(steps);
     const time = sweepTime(r, { steps, evalEvery, batch: values.batch, seq: values.seq }, r.runs);
@@ -219,6 +222,16 @@ export class ConvergencePanel extends Disposable {
       defaultSteps: r.defaultSteps,
       tokensPerStep: r.itemsPerStep,
     };
+  }
+
+  /**
+   * The steps auto stands for: the ones the Setup cell's estimate showed for this Setup (so the run trains what was
+   * announced, without timing the child again), else a fresh estimate's.
+   */
+  private async autoSteps(values: SetupValues, signal: AbortSignal): Promise<number> {
+    const known = this.lastAutoSteps;
+    if (known && known.setup === autoStepsKey(values)) return known.steps;
+    return (await this.estimateCall(values, signal)).defaultSteps;
   }
 
   private requireData(values: SetupValues): string {
@@ -268,7 +281,7 @@ export class ConvergencePanel extends Disposable {
         return undefined;
       }
     }
-    const steps = values.steps ?? (await this.estimateCall(values, signal)).defaultSteps;
+    const steps = values.steps ?? (await this.autoSteps(values, signal));
     const settings = settingsOf(values, steps);
     const evalEvery = values.evalEvery ?? autoEvalEvery(steps);
     const planned = plannedRuns(settings as Pick<ConvergeSettings, 'lrs' | 'randomLrs'>).map((r) => ({ ...r, steps }));
@@ -308,6 +321,11 @@ export class ConvergencePanel extends Disposable {
     if (file.toLowerCase().endsWith('.onnx')) await vscode.commands.executeCommand('vscode.openWith', uri, OVERVIEW_VIEW_TYPE);
     else await vscode.commands.executeCommand('vscode.open', uri);
   }
+}
+
+/** The Setup without its steps: what the auto steps depend on. */
+function autoStepsKey(values: SetupValues): string {
+  return JSON.stringify({ ...values, steps: null });
 }
 
 /** The engine's settings for a Setup: only what the user set; the rest are the engine's defaults. */

@@ -1,5 +1,6 @@
 import * as vscode from 'vscode';
 import { SubcloneError } from '../../core/errors';
+import { commandOptions } from '../commandOptions';
 import { CONVERGE_DEFAULTS } from '../../core/converge/settings';
 import type { SetupValues } from '../../protocol/convergenceProtocol';
 import type { Services } from '../services';
@@ -17,12 +18,7 @@ const OPTION_KEYS = ['data', 'steps', 'batch', 'seq', 'evalEvery', 'lrs', 'rando
 
 /** Checks the command's options; keys VS Code itself passes (preserveFocus, …) are not ours and are ignored. */
 export function parseConvergenceOptions(value: unknown, log: Services['log']): ConvergenceOptions {
-  // From the explorer's context menu VS Code passes the selection (an array) here: that reads as "no options".
-  if (value === undefined || value === null || Array.isArray(value)) return {};
-  if (typeof value !== 'object') throw new SubcloneError('BadArgument', `command options must be an object, got ${typeof value}`);
-  const o = value as Record<string, unknown>;
-  const foreign = Object.keys(o).filter((k) => !(OPTION_KEYS as readonly string[]).includes(k));
-  if (foreign.length) log.info(`Check Convergence: ignored option(s) it does not own: ${foreign.join(', ')}`);
+  const o = commandOptions(value, OPTION_KEYS, (keys) => log.info(`Check Convergence: ignored option(s) it does not own: ${keys.join(', ')}`));
   const int = (k: string) => {
     const v = o[k];
     if (v === undefined || v === null) return undefined;

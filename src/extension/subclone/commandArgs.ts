@@ -1,4 +1,5 @@
 import { SubcloneError } from '../../core/errors';
+import { commandOptions } from '../commandOptions';
 import { TARGET_SHAPE_FIELDS, type ShapePresetId, type TargetShape } from '../../protocol/shapes';
 
 /**
@@ -21,16 +22,14 @@ export interface ActionArgs {
 
 const PRESET_IDS: readonly ShapePresetId[] = ['half-depth', 'half-width', 'half-both', 'quarter-params'];
 
+const OWN_KEYS = ['shape', 'data', 'outDir', 'overwrite', 'samples'];
+
 /**
- * Reads the second command argument. VS Code passes the explorer's selection (an array) there when a command
- * runs from the context menu: that, and no argument, read as "ask for everything". Keys that are not ours (VS Code
- * adds its own, such as preserveFocus, in some invocations) are ignored and passed to `ignored`; a wrong type of
- * one of ours is an error.
+ * Reads the second command argument (commandOptions): none reads as "ask for everything"; keys that are not ours
+ * go to `ignored`; a wrong type of one of ours is an error.
  */
 export function parseActionArgs(value: unknown, ignored: (keys: string[]) => void = () => undefined): ActionArgs {
-  if (value === undefined || value === null || Array.isArray(value)) return {};
-  if (typeof value !== 'object') throw new SubcloneError('BadArgument', `command options must be an object, got ${typeof value}`);
-  const v = value as Record<string, unknown>;
+  const v = commandOptions(value, OWN_KEYS, ignored);
   const args: ActionArgs = {};
   if (v.shape !== undefined) args.shape = parseShape(v.shape);
   if (v.data !== undefined) {
@@ -49,8 +48,6 @@ export function parseActionArgs(value: unknown, ignored: (keys: string[]) => voi
     if (!Number.isInteger(v.samples) || (v.samples as number) < 1) throw new SubcloneError('BadArgument', 'options.samples must be a positive whole number');
     args.samples = v.samples as number;
   }
-  const foreign = Object.keys(v).filter((k) => !['shape', 'data', 'outDir', 'overwrite', 'samples'].includes(k));
-  if (foreign.length) ignored(foreign);
   return args;
 }
 
