@@ -9,6 +9,7 @@ import type { TransformerMap } from '../recognize/transformerMap';
 import { crossEntropy, distillationLossOf, floatOutput } from './modelLoss';
 import { inputRoles } from '../data/inputRoles';
 import { quote } from '../quote';
+import { TOKEN_LOSS, TOKEN_LOSS_MIN_OPSET, tokenLossModel } from './tokenLossModel';
 
 /**
  * A fixed set of calibration batches and the loss a model of the parent's family gets on them: next-token
@@ -48,29 +49,8 @@ export async function makeLossProbe(parent: OnnxModel, map: TransformerMap, sour
       batches: batches.length,
       count,
       async loss(model, _keptD, signal) {
-        const { session } = await openModelSession(model, sessionOptions);
-        try {
-          let total = 0;
-          let n = 0;
-          for (const b of batches) {
-            throwIfAborted(signal);
-            const logits = (await session.run(complete(model, b), [head.output]))[head.output];
-            const values = floatOutput(logits);
-            const [rows, seq, vocab] = logits.dims;
-            const tokens = b[ids].data as BigInt64Array | Int32Array;
-            const weights = nextTokenWeights(b, ids, mask);
-            for (let r = 0; r < rows; r++) {
-              for (let t = 0; t + 1 < seq; t++) {
-                if (!weights[r * seq + t]) continue;
-                total += crossEntropy(values, (r * seq + t) * vocab, vocab, Number(tokens[r * seq + t + 1]));
-                n++;
-              }
-            }
-          }
-          return total / (n || 1);
-        } finally {
-          await session.release();
-        }
+        const inGraph = (model.opset('') ?? 0) >= TOKEN_LOSS_MIN_OPSET;
+        return inGraph ? lossInGraph(model, head.output, batches, ids, mask, sessionOptions, signal) : lossInJs(model, head.output, batches, ids, mask, sessionOptions, signal);
       },
     };
   }
@@ -108,6 +88,78 @@ export async function makeLossProbe(parent: OnnxModel, map: TransformerMap, sour
       }
     },
   };
+}
+
+type SessionChoice = Parameters<typeof openModelSession>[1];
+
+/** Mean next-token cross-entropy with the loss reduced inside the graph: one float per batch leaves onnxruntime. */
+async function lossInGraph(model: OnnxModel, logits: string, batches: Feeds[], ids: string, mask: string | undefined, options: SessionChoice, signal?: AbortSignal): Promise<number> {
+  const scored = tokenLossModel(model, logits);
+  try {
+    const { session } = await openModelSession(scored, options);
+    try {
+      let total = 0;
+      let n = 0;
+      for (const b of batches) {
+        throwIfAborted(signal);
+        const { targets, weights, count } = nextTokenTargets(b, ids, mask);
+        const out = await session.run({ ...complete(model, b), [TOKEN_LOSS.targets]: targets, [TOKEN_LOSS.weights]: weights }, [TOKEN_LOSS.output]);
+        total += (out[TOKEN_LOSS.output].data as Float32Array)[0];
+        n += count;
+      }
+      return total / (n || 1);
+    } finally {
+      await session.release();
+    }
+  } finally {
+    scored.close();
+  }
+}
+
+/** The same loss from logits copied out (for opsets older than the in-graph loss needs). */
+async function lossInJs(model: OnnxModel, logitsName: string, batches: Feeds[], ids: string, mask: string | undefined, options: SessionChoice, signal?: AbortSignal): Promise<number> {
+  const { session } = await openModelSession(model, options);
+  try {
+    let total = 0;
+    let n = 0;
+    for (const b of batches) {
+      throwIfAborted(signal);
+      const logits = (await session.run(complete(model, b), [logitsName]))[logitsName];
+      const values = floatOutput(logits);
+      const [rows, seq, vocab] = logits.dims;
+      const tokens = b[ids].data as BigInt64Array | Int32Array;
+      const weights = nextTokenWeights(b, ids, mask);
+      for (let r = 0; r < rows; r++) {
+        for (let t = 0; t + 1 < seq; t++) {
+          if (!weights[r * seq + t]) continue;
+          total += crossEntropy(values, (r * seq + t) * vocab, vocab, Number(tokens[r * seq + t + 1]));
+          n++;
+        }
+      }
+    }
+    return total / (n || 1);
+  } finally {
+    await session.release();
+  }
+}
+
+/** The in-graph loss's feeds: position t's target is token t+1, weighted 1 where nextTokenWeights counts it. */
+function nextTokenTargets(b: Feeds, ids: string, mask: string | undefined): { targets: ort.Tensor; weights: ort.Tensor; count: number } {
+  const [rows, seq] = b[ids].dims;
+  const tokens = b[ids].data as BigInt64Array | Int32Array;
+  const w = nextTokenWeights(b, ids, mask);
+  const targets = new BigInt64Array(rows * seq);
+  const weights = new Float32Array(rows * seq);
+  let count = 0;
+  for (let r = 0; r < rows; r++) {
+    for (let t = 0; t + 1 < seq; t++) {
+      if (!w[r * seq + t]) continue;
+      targets[r * seq + t] = BigInt(tokens[r * seq + t + 1]);
+      weights[r * seq + t] = 1;
+      count++;
+    }
+  }
+  return { targets: new ort.Tensor('int64', targets, [rows, seq]), weights: new ort.Tensor('float32', weights, [rows, seq]), count };
 }
 
 /** 1 where position t predicts a real next token (both t and t+1 unmasked), else 0. */

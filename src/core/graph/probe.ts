@@ -154,7 +154,8 @@ function strippedCopy(model: OnnxModel, heavy: Map<string, ProbedValue>): ModelP
   const generated: NodeProto[] = [];
   const typeOf = new Map(graph.initializer.map((t) => [t.name, t.dataType]));
   const lookupOnly = (name: string) => {
-    const uses = graph.node.filter((n) => n.input.includes(name));
+    // Nodes whose output is itself replaced (the Transpose of a tied table) do not read the table in the probe.
+    const uses = graph.node.filter((n) => n.input.includes(name) && !heavy.has(n.output[0]));
     return uses.length > 0 && uses.every((n) => n.opType === 'Gather' && n.input[0] === name && Number(n.attribute.find((a) => a.name === 'axis')?.i ?? 0) === 0);
   };
   const dataTypeOf = (name: string): number => {

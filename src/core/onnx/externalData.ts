@@ -55,6 +55,11 @@ export class ExternalFiles {
 
   constructor(private readonly baseDir: string) {}
 
+  /** Takes over an open handle on `file` (closed by close()). */
+  adopt(file: string, fd: number, size: number): void {
+    this.handles.set(path.resolve(file), { fd, size });
+  }
+
   /** Checks that the file exists and holds the tensor's whole byte range; returns the range's length. */
   check(t: TensorProto): number {
     const ref = externalRef(t, this.baseDir);

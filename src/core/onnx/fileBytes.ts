@@ -1,14 +1,10 @@
 import * as fs from 'node:fs';
-import { constants as bufferConstants } from 'node:buffer';
 import { SubcloneError, errorMessage } from '../errors';
 
 const CHUNK = 256 * 1024 * 1024;
 
-/**
- * Reads a whole file into one Buffer. Unlike fs.readFileSync this works past 2 GiB (up to Node's Buffer limit,
- * 4 GiB on Node 20), reading in chunks.
- */
-export function readFileBytes(file: string): Buffer {
+/** Opens a model file for reading; a folder or a missing file gets a message that says so. The caller closes `fd`. */
+export function openModelFile(file: string): { fd: number; size: number } {
   let fd: number;
   try {
     fd = fs.openSync(file, 'r');
@@ -22,19 +18,10 @@ export function readFileBytes(file: string): Buffer {
       const hint = onnx.length ? `; it holds ${onnx.slice(0, 3).join(', ')}${onnx.length > 3 ? ', …' : ''}` : '';
       throw new SubcloneError('BadModel', `${file} is a folder, not an ONNX model file: give the .onnx file itself${hint}`);
     }
-    const size = stat.size;
-    if (size > bufferConstants.MAX_LENGTH) {
-      throw new SubcloneError(
-        'BadModel',
-        `${file} is ${formatBytes(size)}, more than one buffer can hold (${formatBytes(bufferConstants.MAX_LENGTH)}); ` +
-          'a single-file ONNX model cannot be this large — export it with external data',
-      );
-    }
-    const buf = Buffer.allocUnsafe(size);
-    readRange(fd, buf, 0, size, file);
-    return buf;
-  } finally {
+    return { fd, size: stat.size };
+  } catch (e) {
     fs.closeSync(fd);
+    throw e;
   }
 }
 

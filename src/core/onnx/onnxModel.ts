@@ -1,12 +1,16 @@
+import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { fromBinary } from '@bufbuild/protobuf';
+import { fromBinary, toBinary } from '@bufbuild/protobuf';
 import { SubcloneError, errorMessage, isSubcloneError } from '../errors';
 import { quote } from '../quote';
 import { DataType, isFloatType } from './dataType';
 import { ExternalFiles, externalRef, isExternal } from './externalData';
-import { readFileBytes } from './fileBytes';
+import { FileWindow } from './byteSource';
+import { openModelFile } from './fileBytes';
+import { decodeModelFile } from './modelFile';
 import { ModelProtoSchema, type GraphProto, type ModelProto, type TensorProto } from './proto';
 import { checkModelEnvelope } from './sniff';
+import { tensorWithBytes } from './tensorEdit';
 import { checkWireFormat } from './wireCheck';
 import { bytesToFloat32, bytesToNumbers, checkByteLength, tensorDims, typedFieldBytes } from './tensorValues';
 
@@ -16,8 +20,9 @@ export interface LoadOptions {
 }
 
 /**
- * A decoded ONNX model and the place its weights come from. Initializer bytes are never copied on load: raw_data
- * fields are views into the file buffer, external data is read by range on demand.
+ * A decoded ONNX model and the place its weights come from. Weights are not held in memory: a model read from a
+ * file keeps its large raw_data payloads in the file (as external data located in the model file itself, see
+ * decodeModelFile), external data is read by range on demand, and a model decoded from bytes in memory views them.
  */
 export class OnnxModel {
   private readonly external: ExternalFiles;
@@ -32,11 +37,31 @@ export class OnnxModel {
     this.external = new ExternalFiles(baseDir);
   }
 
-  /** Reads and decodes a model file; throws BadModel/MissingData with a message naming the file and the problem. */
+  /**
+   * Reads and decodes a model file, leaving its weights in the file (the file stays open until close()); throws
+   * BadModel/MissingData with a message naming the file and the problem.
+   */
   static load(file: string, options: LoadOptions = {}): OnnxModel {
     const abs = path.resolve(file);
-    const bytes = readFileBytes(abs);
-    return OnnxModel.decode(bytes, abs, path.dirname(abs), options);
+    const { fd, size } = openModelFile(abs);
+    let model: OnnxModel;
+    try {
+      const source = new FileWindow(fd, size, abs);
+      checkModelEnvelope(source, abs);
+      model = new OnnxModel(decodeModelFile(source, abs), abs, path.dirname(abs));
+    } catch (e) {
+      fs.closeSync(fd);
+      throw e;
+    }
+    // The open handle keeps reading the file that was decoded, even if the path is replaced later.
+    model.external.adopt(abs, fd, size);
+    try {
+      if (options.checkExternalData ?? true) model.checkTensors();
+    } catch (e) {
+      model.close();
+      throw e;
+    }
+    return model;
   }
 
   /** Decodes model bytes held in memory; external data paths resolve against `baseDir`. */
@@ -77,9 +102,13 @@ export class OnnxModel {
     return entry ? Number(entry.version) : undefined;
   }
 
-  /** True when any initializer keeps its bytes in an external file. */
+  /** True when any initializer keeps its bytes in a file other than the model file (what the user calls external data). */
   get hasExternalData(): boolean {
-    return this.graph.initializer.some(isExternal);
+    return this.graph.initializer.some((t) => isExternal(t) && !this.inModelFile(t));
+  }
+
+  private inModelFile(t: TensorProto): boolean {
+    return this.file !== undefined && externalRef(t, this.baseDir).file === this.file;
   }
 
   /**
@@ -143,6 +172,22 @@ export class OnnxModel {
   /** Integer (or float) values as numbers, for shape constants and small tensors. */
   numbers(t: TensorProto): number[] {
     return bytesToNumbers(t.dataType, this.tensorBytes(t), t.name);
+  }
+
+  /**
+   * The model as one self-contained ONNX file's bytes, every weight inline: for small models handed over whole
+   * (an in-memory session, a test). Large models go through writeModel, which streams.
+   */
+  toBytes(): Uint8Array {
+    return toBinary(ModelProtoSchema, this.inlinedProto());
+  }
+
+  /** A shallow copy of the proto whose initializers hold their bytes in raw_data (external data read in). */
+  inlinedProto(): ModelProto {
+    const initializer = this.graph.initializer.map((t) =>
+      isExternal(t) ? tensorWithBytes(t, this.tensorBytes(t)) : t,
+    );
+    return { ...this.proto, graph: { ...this.graph, initializer } };
   }
 
   /** Closes external data file handles. */

@@ -1,4 +1,5 @@
 import { SubcloneError } from '../errors';
+import { bufferSource, type ByteSource } from './byteSource';
 import { formatBytes } from './fileBytes';
 
 /** Names a well-known non-ONNX file format from its first bytes, or returns undefined. */
@@ -44,8 +45,9 @@ const MODEL_FIELDS: Record<number, [string, number]> = {
  * Walks the top level of a ModelProto without decoding it, so a truncated or foreign file is named precisely
  * before the full decode runs. Throws BadModel naming the file, the field and the byte offset.
  */
-export function checkModelEnvelope(bytes: Uint8Array, file: string): void {
-  const foreign = foreignFormat(bytes.subarray(0, 512));
+export function checkModelEnvelope(model: Uint8Array | ByteSource, file: string): void {
+  const bytes = model instanceof Uint8Array ? bufferSource(model) : model;
+  const foreign = foreignFormat(bytes.copy(0, Math.min(512, bytes.length)));
   if (bytes.length === 0) throw new SubcloneError('BadModel', `${file} is empty, not an ONNX model`);
   let pos = 0;
   let sawGraph = false;
@@ -99,12 +101,12 @@ function truncated(file: string, size: number, name: string, at: number): never 
 }
 
 /** Returns [value, nextPosition]; nextPosition is -1 when the varint is cut off or malformed. */
-function readVarint(bytes: Uint8Array, pos: number): [number, number] {
+function readVarint(bytes: ByteSource, pos: number): [number, number] {
   let value = 0;
   let scale = 1;
   for (let i = 0; i < 10; i++) {
     if (pos >= bytes.length) return [0, -1];
-    const b = bytes[pos++];
+    const b = bytes.at(pos++);
     value += (b & 0x7f) * scale;
     if (!(b & 0x80)) return [value, pos];
     scale *= 128;

@@ -1,5 +1,6 @@
 import type { DescMessage } from '@bufbuild/protobuf';
 import { SubcloneError } from '../errors';
+import { bufferSource, type ByteSource } from './byteSource';
 import { ModelProtoSchema } from './proto';
 import { WireType, fieldRules, type FieldRule } from './wireSchema';
 
@@ -28,12 +29,20 @@ const WIRE_NAMES: Record<number, string> = {
  * Payloads (raw_data, strings) are skipped by length, never copied. Throws BadModel naming the file, the byte
  * offset and the field path (graph.initializer[12].raw_data).
  */
-export function checkWireFormat(bytes: Uint8Array, file: string): void {
-  new WireWalker(bytes, file).message(ModelProtoSchema, 0, bytes.length, 1);
+export function checkWireFormat(model: Uint8Array | ByteSource, file: string, visit?: FieldVisitor): void {
+  const bytes = model instanceof Uint8Array ? bufferSource(model) : model;
+  new WireWalker(bytes, file, visit).message(ModelProtoSchema, 0, bytes.length, 1);
 }
 
+/**
+ * Told of every checked field, outer fields before the fields inside them: `path` holds the message fields it sits
+ * in (outermost first; empty at the model's top level), the field runs from its tag at `tagStart` to `end`, and
+ * a length-delimited value starts at `valueStart` (after the length).
+ */
+export type FieldVisitor = (path: readonly WireField[], field: WireField, tagStart: number, valueStart: number, end: number) => void;
+
 /** One field occurrence: its rule (undefined for a field number the schema does not know) and repeat index. */
-interface Field {
+export interface WireField {
   rule: FieldRule | undefined;
   number: number;
   /** Index among the parent's values of this repeated field; -1 for a singular field. */
@@ -42,13 +51,14 @@ interface Field {
 
 class WireWalker {
   /** The message fields being walked, outermost first. */
-  private readonly path: Field[] = [];
+  private readonly path: WireField[] = [];
   /** The value of the varint varint() read last. */
   private value = 0;
 
   constructor(
-    private readonly bytes: Uint8Array,
+    private readonly bytes: ByteSource,
     private readonly file: string,
+    private readonly visit: FieldVisitor | undefined,
   ) {}
 
   message(desc: DescMessage, start: number, end: number, depth: number): void {
@@ -70,13 +80,13 @@ class WireWalker {
       const rule = rules.get(number);
       // A packed record holds many values: it has no index of its own.
       const indexed = rule?.repeated && !(rule.packable && wire === WireType.Delimited);
-      const field: Field = { rule, number, index: indexed ? (counts[number] = (counts[number] ?? -1) + 1) : -1 };
+      const field: WireField = { rule, number, index: indexed ? (counts[number] = (counts[number] ?? -1) + 1) : -1 };
       pos = this.field(field, wire, pos, end, at, depth);
     }
   }
 
   /** Checks one field's value, starting after its tag at `pos`; returns the position after it. */
-  private field(field: Field, wire: number, pos: number, end: number, at: number, depth: number): number {
+  private field(field: WireField, wire: number, pos: number, end: number, at: number, depth: number): number {
     const rule = field.rule;
     if (wire === WireType.StartGroup || wire === WireType.EndGroup) {
       this.fail(at, `${this.name(field)} is a protobuf group, which ONNX never uses`, false);
@@ -90,12 +100,14 @@ class WireWalker {
         const next = this.varint(pos, end);
         if (next === CUT) this.overrun(field, at, undefined);
         if (next === TOO_LONG) this.fail(at, `${this.name(field)} is a malformed varint (more than ${MAX_VARINT_BYTES} bytes)`, true);
+        this.visit?.(this.path, field, at, pos, next);
         return next;
       }
       case WireType.Fixed64:
       case WireType.Fixed32: {
         const next = pos + (wire === WireType.Fixed64 ? 8 : 4);
         if (next > end) this.overrun(field, at, next - end);
+        this.visit?.(this.path, field, at, pos, next);
         return next;
       }
       default: {
@@ -104,6 +116,7 @@ class WireWalker {
         if (start === TOO_LONG) this.fail(at, `the length of ${this.name(field)} is a malformed varint`, true);
         const stop = start + this.value;
         if (stop > end) this.overrun(field, at, stop - end);
+        this.visit?.(this.path, field, at, start, stop);
         if (rule?.message) {
           this.path.push(field);
           this.message(rule.message, start, stop, depth + 1);
@@ -117,7 +130,7 @@ class WireWalker {
   }
 
   /** Checks a packed record of numbers of one wire type. */
-  private packed(field: Field, wire: WireType, start: number, stop: number, at: number): void {
+  private packed(field: WireField, wire: WireType, start: number, stop: number, at: number): void {
     if (wire === WireType.Varint) {
       for (let pos = start; pos < stop; ) {
         pos = this.varint(pos, stop);
@@ -139,7 +152,7 @@ class WireWalker {
     let scale = 1;
     for (let i = 0; i < MAX_VARINT_BYTES; i++) {
       if (pos >= end) return CUT;
-      const b = bytes[pos++];
+      const b = bytes.at(pos++);
       value += (b & 0x7f) * scale;
       if (b < 0x80) {
         this.value = value;
@@ -150,7 +163,7 @@ class WireWalker {
     return TOO_LONG;
   }
 
-  private overrun(field: Field, at: number, bytesPast: number | undefined): never {
+  private overrun(field: WireField, at: number, bytesPast: number | undefined): never {
     const parent = this.path.length ? this.here() : 'the file';
     const past = bytesPast === undefined ? 'is cut off by' : `runs ${bytesPast.toLocaleString('en-US')} byte${bytesPast === 1 ? '' : 's'} past`;
     return this.fail(at, `${this.name(field)} ${past} the end of ${parent}`, true);
@@ -167,13 +180,13 @@ class WireWalker {
   }
 
   /** The path of a field of the message being walked. */
-  private name(field: Field): string {
+  private name(field: WireField): string {
     if (!field.rule) return `field ${field.number} of ${this.here()}`;
     return [...this.path, field].map(label).join('.');
   }
 }
 
-function label(f: Field): string {
+function label(f: WireField): string {
   if (!f.rule) return `field ${f.number}`;
   return f.index >= 0 ? `${f.rule.name}[${f.index}]` : f.rule.name;
 }

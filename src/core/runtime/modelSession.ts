@@ -3,7 +3,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { toBinary } from '@bufbuild/protobuf';
 import { SubcloneError, errorMessage } from '../errors';
-import { tempSibling } from '../fs/atomicFile';
+import { isExternal } from '../onnx/externalData';
 import type { OnnxModel } from '../onnx/onnxModel';
 import { ModelProtoSchema } from '../onnx/proto';
 import { writeModel } from '../onnx/writeModel';
@@ -14,17 +14,17 @@ export const IN_MEMORY_LIMIT = 64 * 1024 * 1024;
 
 /**
  * Opens an onnxruntime session on an in-memory (edited) model, by the cheapest route for its size:
- * - weights in external data files: the graph alone is written to a hidden temporary file in the model's folder
- *   (where the external data paths resolve);
+ * - weights in files (external data, or ranges of the model file it was read from): the graph alone is handed
+ *   over as bytes, with the model's folder as the place external data resolves (nothing is written, so a
+ *   read-only folder is fine);
  * - large inline weights: the model is streamed (weights copied straight from their source) to a temporary
  *   folder, since serialising it in memory would hold it twice;
  * - small models: serialised in memory.
  * Temporary files are removed as soon as the session holds the model.
  */
 export async function openModelSession(model: OnnxModel, options: SessionOptions, inMemoryLimit = IN_MEMORY_LIMIT): Promise<OpenSession> {
-  if (model.hasExternalData) {
-    const file = tempSibling(path.join(model.baseDir, 'importance.onnx'));
-    return withTemporary(file, () => fs.writeFileSync(file, toBinary(ModelProtoSchema, model.proto)), () => openSession(file, options));
+  if (model.graph.initializer.some(isExternal)) {
+    return openSession(toBinary(ModelProtoSchema, model.proto), { ...options, externalDataFolder: model.baseDir });
   }
   const weightBytes = model.graph.initializer.reduce((n, t) => n + model.tensorByteLength(t), 0);
   if (weightBytes <= inMemoryLimit) return openSession(toBinary(ModelProtoSchema, model.proto), options);

@@ -8,6 +8,8 @@ export interface SessionOptions {
   threads?: number;
   /** Graph optimisation level (default 'all'). */
   optimization?: 'disabled' | 'basic' | 'extended' | 'all';
+  /** Folder that external data locations resolve against when the model is given as bytes. */
+  externalDataFolder?: string;
   /** Receives a one-line notice when CUDA was wanted but the CPU runs instead. */
   onNotice?: (message: string) => void;
 }
@@ -31,6 +33,7 @@ export async function openSession(model: Uint8Array | string, options: SessionOp
     graphOptimizationLevel: options.optimization ?? 'all',
     logSeverityLevel: 3,
     ...(options.threads ? { intraOpNumThreads: options.threads } : {}),
+    ...(options.externalDataFolder ? { extra: { session: { model_external_initializers_file_folder_path: options.externalDataFolder } } } : {}),
   };
   let notice: string | undefined;
   if (preference !== 'cpu') {

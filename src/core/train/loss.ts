@@ -1,3 +1,4 @@
+import { weightedCrossEntropy } from '../autodiff/crossEntropy';
 import { attr, type Emitter } from '../autodiff/emitter';
 import type { TensorInfo } from '../autodiff/tensorInfo';
 import { DataType } from '../onnx/dataType';
@@ -38,10 +39,7 @@ export function emitLoss(e: Emitter, output: string, out: TensorInfo, kind: Loss
   const wInfo = { dims: lead, elem: DataType.FLOAT };
   const w = e.unsqueeze(weights, [rank - 1]);
   if (kind === 'crossEntropy') {
-    const lse = e.reduceLogSumExp(z, [rank - 1], true);
-    const picked = e.op('GatherElements', [z, e.unsqueeze(LOSS_TARGETS, [rank - 1])], [attr.int('axis', rank - 1)]);
-    const nll = e.op('Sub', [lse, picked]);
-    const loss = e.reduceSum(e.op('Mul', [nll, w]), [...all, rank - 1], false);
+    const { loss, lse } = weightedCrossEntropy(e, z, rank, LOSS_TARGETS, w);
     const inputs = [{ name: LOSS_TARGETS, info: { dims: lead, elem: DataType.INT64 } }, { name: weights, info: wInfo }];
     if (!withSeed) return { inputs, loss, seed: { value: z, grad: '' } };
     const probs = e.op('Exp', [e.op('Sub', [z, lse])]);
@@ -56,3 +54,4 @@ export function emitLoss(e: Emitter, output: string, out: TensorInfo, kind: Loss
   const grad = e.op('Mul', [diff, e.op('Mul', [w, e.scalar(2, DataType.FLOAT)])]);
   return { inputs, loss, seed: { value: z, grad } };
 }
+

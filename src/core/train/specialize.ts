@@ -180,7 +180,7 @@ async function evaluate(graph: Graph, wanted: string[], feeds: Record<string, or
     graph: create(GraphProtoSchema, {
       name: 'static',
       node: nodes,
-      initializer: graph.proto.initializer.filter((t) => used.has(t.name)),
+      initializer: graph.proto.initializer.filter((t) => used.has(t.name)).map((t) => inlined(graph.model, t)),
       input: inputs,
       output: exits.map((n) => create(ValueInfoProtoSchema, { name: n.output[0] })),
     }),

@@ -14,9 +14,10 @@ describe('importance: head and KV-group scores', () => {
     it(`${c.id}: mean ‖context_h‖ per head over unpadded tokens; KV groups sum their heads`, async () => {
       const { report, map, model } = await importanceOf(c);
       const contexts = map.blocks.map((b) => b.attention.context);
+      const whole = model.inlinedProto();
       const exposed = create(ModelProtoSchema, {
-        ...model.proto,
-        graph: { ...model.graph, output: [...model.graph.output, ...contexts.map((name) => create(ValueInfoProtoSchema, { name }))] },
+        ...whole,
+        graph: { ...whole.graph!, output: [...whole.graph!.output, ...contexts.map((name) => create(ValueInfoProtoSchema, { name }))] },
       });
       const out = await runModel(toBinary(ModelProtoSchema, exposed), c.feeds, contexts);
       map.blocks.forEach((b, i) => {

@@ -3,6 +3,7 @@ import * as path from 'node:path';
 import { computeImportance } from '../../../src/core/importance/computeImportance';
 import { isSubcloneError } from '../../../src/core/errors';
 import { OnnxModel } from '../../../src/core/onnx/onnxModel';
+import { tensorWithBytes } from '../../../src/core/onnx/tensorEdit';
 import { recognize } from '../../../src/core/recognize/recognize';
 import { exampleDir, exampleModel } from '../../helpers/paths';
 
@@ -17,8 +18,7 @@ async function brokenExample() {
   values[17] = NaN;
   values[18] = Infinity;
   values[400] = -Infinity;
-  t.rawData = new Uint8Array(values.buffer);
-  t.floatData = [];
+  model.graph.initializer[model.graph.initializer.indexOf(t)] = tensorWithBytes(t, new Uint8Array(values.buffer));
   return { model, map: await recognize(model) };
 }
 

@@ -54,7 +54,7 @@ describe('ONNX round trip (read, stream-write, run)', () => {
         // Same messages, field by field (the writer appends initializers after the other graph fields).
         const again = OnnxModel.load(out);
         assert.deepEqual(toBinary(ModelProtoSchema, { ...again.proto, graph: undefined }), toBinary(ModelProtoSchema, { ...model.proto, graph: undefined }));
-        assert.deepEqual(toBinary(GraphProtoSchema, again.graph), toBinary(GraphProtoSchema, model.graph));
+        assert.deepEqual(toBinary(GraphProtoSchema, again.inlinedProto().graph!), toBinary(GraphProtoSchema, model.inlinedProto().graph!));
       } finally {
         cleanup();
       }
@@ -71,7 +71,7 @@ describe('ONNX round trip (read, stream-write, run)', () => {
       const written = fs.readFileSync(out);
       assert.equal(written.length, original.length);
       // Decoding both gives equal messages; encoding the decoded copy with protobuf gives the original bytes.
-      assert.ok(Buffer.from(toBinary(ModelProtoSchema, OnnxModel.load(out).proto)).equals(original));
+      assert.ok(Buffer.from(OnnxModel.load(out).toBytes()).equals(original));
     } finally {
       cleanup();
     }
@@ -80,14 +80,14 @@ describe('ONNX round trip (read, stream-write, run)', () => {
   it('keeps fields unknown to the schema (model, graph, node, tensor)', () => {
     const { dir, cleanup } = tempDir();
     try {
-      const model = OnnxModel.load(exampleModel);
+      const proto = OnnxModel.load(exampleModel).inlinedProto();
       const unknown = (no: number) => [{ no, wireType: 0, data: Uint8Array.from([42]) }];
       // Field numbers far past ONNX 1.20's: as a newer exporter might write them.
-      Object.assign(model.proto, { $unknown: unknown(900) });
-      Object.assign(model.graph, { $unknown: unknown(901) });
-      Object.assign(model.graph.node[0], { $unknown: unknown(902) });
-      Object.assign(model.graph.initializer[0], { $unknown: unknown(903) });
-      const bytes = toBinary(ModelProtoSchema, model.proto);
+      Object.assign(proto, { $unknown: unknown(900) });
+      Object.assign(proto.graph!, { $unknown: unknown(901) });
+      Object.assign(proto.graph!.node[0], { $unknown: unknown(902) });
+      Object.assign(proto.graph!.initializer[0], { $unknown: unknown(903) });
+      const bytes = toBinary(ModelProtoSchema, proto);
       const file = path.join(dir, 'future.onnx');
       fs.writeFileSync(file, bytes);
       const reread = OnnxModel.load(file);

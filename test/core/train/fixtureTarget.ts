@@ -19,7 +19,7 @@ export interface Truth {
   export: { weights: string };
   inputs: Record<string, { dtype: string; shape: number[] }>;
   paramMap: Record<string, { initializer: string; transposed: boolean }[]>;
-  loss: { kind: string; output: string };
+  loss: { kind: string; output: string; value: number };
 }
 
 export interface FixtureCase {

@@ -1,0 +1,39 @@
+import * as assert from 'node:assert/strict';
+import * as path from 'node:path';
+import * as ort from 'onnxruntime-node';
+import { TOKEN_LOSS, tokenLossModel } from '../../../src/core/eval/tokenLossModel';
+import { openModelSession } from '../../../src/core/runtime/modelSession';
+import { LOSS_TARGETS, LOSS_WEIGHTS } from '../../../src/core/train/loss';
+import { fixtureIds, fixturePath } from '../../helpers/paths';
+import { loadFixture } from '../train/fixtureTarget';
+
+/**
+ * The calibration and verification loss reduced inside the graph (so [batch, sequence, vocab] logits never reach
+ * JavaScript) equals PyTorch's next-token cross-entropy on every causal fixture, fp16 logits included.
+ */
+describe('in-graph next-token loss', () => {
+  for (const id of fixtureIds()) {
+    it(`${id}: Σ w · nll matches PyTorch's cross-entropy`, async function () {
+      const f = loadFixture(path.dirname(fixturePath(id)));
+      try {
+        if (f.truth.loss.kind !== 'causal_lm_ce') this.skip();
+        const scored = tokenLossModel(f.model, f.truth.loss.output);
+        const { session } = await openModelSession(scored, { provider: 'cpu' });
+        try {
+          // The fixture's weights are 1/count on counted positions, so the sum is PyTorch's mean.
+          const feeds: Record<string, ort.Tensor> = { ...f.feeds, [TOKEN_LOSS.targets]: f.lossFeeds[LOSS_TARGETS], [TOKEN_LOSS.weights]: f.lossFeeds[LOSS_WEIGHTS] };
+          const out = await session.run(feeds, [TOKEN_LOSS.output]);
+          const got = (out[TOKEN_LOSS.output].data as Float32Array)[0];
+          const want = f.truth.loss.value;
+          assert.ok(Math.abs(got - want) <= 1e-4 * Math.abs(want), `in-graph ${got} vs PyTorch ${want}`);
+          assert.deepEqual(session.outputNames, [TOKEN_LOSS.output], 'only the loss leaves the graph');
+        } finally {
+          await session.release();
+          scored.close();
+        }
+      } finally {
+        f.model.close();
+      }
+    });
+  }
+});
