@@ -3,7 +3,8 @@ import { SubcloneError } from '../errors';
 import type { ValueSpec } from '../onnx/valueInfo';
 import { batchRanges, type CalibrationSource } from './calibrationSource';
 import { fixedDim, planFeeds, tokenFeeds } from './modelFeeds';
-import { findTokenizer, loadTextTokens } from './textData';
+import { byteText, type TokenRange } from './byteText';
+import { VALIDATION_FRACTION, byteTokenTable, findTokenizer, loadTextTokens, readTokenizerJson } from './textData';
 import { evenWindows } from './tokenWindows';
 
 export interface TextCalibrationOptions {
@@ -34,10 +35,12 @@ export interface TextCalibrationOptions {
 export function textCalibration(file: string, o: TextCalibrationOptions): CalibrationSource {
   const plan = planFeeds(o.inputs);
   if (!plan.ids) throw new SubcloneError('BadArgument', `${file} is text, but this model reads images: pass a folder of PNG/JPEG images`);
-  const tokenizer = findTokenizer(o.modelFile);
-  const tokens = loadTextTokens(file, { ...(tokenizer ? { tokenizer } : {}), ...(o.signal ? { signal: o.signal } : {}), ...(o.onProgress ? { onProgress: o.onProgress } : {}) });
+  const tokens = tokenStreams(file, o);
   const stream = o.split === 'validation' ? tokens.validation : tokens.train;
-  checkVocabulary(stream, o.vocab, file, tokens.tokenizer);
+  if (o.vocab !== null && tokens.maxId() >= o.vocab) {
+    const how = tokens.tokenizer === 'bytes' ? 'as bytes (no tokenizer.json beside the model)' : `with ${tokens.tokenizer}`;
+    throw new SubcloneError('MissingData', `${file} tokenized ${how} gives token id ${tokens.maxId()}, outside the model's vocabulary of ${o.vocab}: put the model's tokenizer.json beside it`);
+  }
   const fixedSeq = fixedDim(plan.ids, 1);
   if (o.split !== 'validation' && !fixedSeq && stream.length < o.sequenceLength) {
     // Shorter windows would calibrate on positions the model is never used at; say so instead.
@@ -60,18 +63,36 @@ export function textCalibration(file: string, o: TextCalibrationOptions): Calibr
     batch(i) {
       const [from, to] = ranges[i];
       const ids = new Int32Array((to - from) * seq);
-      for (let r = from; r < to; r++) ids.set(stream.subarray(starts[r], starts[r] + seq), (r - from) * seq);
+      for (let r = from; r < to; r++) ids.set(stream.read(starts[r], seq), (r - from) * seq);
       return tokenFeeds(plan, ids, to - from, seq);
     },
   };
 }
 
-function checkVocabulary(ids: Int32Array, vocab: number | null, file: string, tokenizer: string): void {
-  if (vocab === null) return;
+/**
+ * The file's token streams. Byte-level text (no tokenizer.json, or one that maps each byte to a token) is read by
+ * range, only the windows used, so a file of gigabytes costs what is read; other tokenizers tokenize the file.
+ */
+function tokenStreams(file: string, o: TextCalibrationOptions): { train: TokenRange; validation: TokenRange; tokenizer: string; maxId(): number } {
+  const tokenizer = findTokenizer(o.modelFile);
+  const table = tokenizer ? byteTokenTable(readTokenizerJson(tokenizer)) : undefined;
+  if (!tokenizer || table) {
+    const text = byteText(file, table, VALIDATION_FRACTION);
+    if (text.train.length < 2 || text.validation.length < 2) throw new SubcloneError('MissingData', `${file} is too short to train on (${text.totalBytes} bytes)`);
+    o.onProgress?.(text.totalBytes, text.totalBytes); // bytes are the tokens: nothing to tokenize up front
+    // Any byte can occur: read the file through only when some byte's id would not fit the vocabulary.
+    const widest = table ? Math.max(...table) : 255;
+    let max: number | undefined;
+    return { train: text.train, validation: text.validation, tokenizer: tokenizer ?? 'bytes', maxId: () => (o.vocab !== null && widest >= o.vocab ? (max ??= text.maxId()) : -1) };
+  }
+  const tokens = loadTextTokens(file, { tokenizer, ...(o.signal ? { signal: o.signal } : {}), ...(o.onProgress ? { onProgress: o.onProgress } : {}) });
+  const range = (ids: Int32Array): TokenRange => ({ length: ids.length, read: (start, count) => ids.subarray(start, start + count) });
+  let max: number | undefined;
+  return { train: range(tokens.train), validation: range(tokens.validation), tokenizer: tokens.tokenizer, maxId: () => (max ??= Math.max(maxOf(tokens.train), maxOf(tokens.validation))) };
+}
+
+function maxOf(ids: Int32Array): number {
   let max = -1;
   for (let i = 0; i < ids.length; i++) if (ids[i] > max) max = ids[i];
-  if (max >= vocab) {
-    const how = tokenizer === 'bytes' ? 'as bytes (no tokenizer.json beside the model)' : `with ${tokenizer}`;
-    throw new SubcloneError('MissingData', `${file} tokenized ${how} gives token id ${max}, outside the model's vocabulary of ${vocab}: put the model's tokenizer.json beside it`);
-  }
+  return max;
 }

@@ -24,6 +24,9 @@ export interface TextDataOptions {
   onProgress?: (done: number, total: number) => void;
 }
 
+/** The tail of a text file held out for validation, as a fraction of its bytes. */
+export const VALIDATION_FRACTION = 0.05;
+
 /** Tokenizes in pieces of about this many characters, cut where a word starts, so progress and cancellation work. */
 const PIECE = 1 << 16;
 
@@ -44,11 +47,11 @@ export function loadTextTokens(file: string, options: TextDataOptions = {}): Tex
   } catch (e) {
     throw new SubcloneError('MissingData', `cannot read the text data ${file}: ${errorMessage(e)}`, { cause: e });
   }
-  const fraction = options.validationFraction ?? 0.05;
+  const fraction = options.validationFraction ?? VALIDATION_FRACTION;
   if (!(fraction > 0 && fraction < 1)) throw new SubcloneError('BadArgument', `the validation fraction must be between 0 and 1, got ${fraction}`);
   let split = Math.floor(bytes.length * (1 - fraction));
   while (split < bytes.length && (bytes[split] & 0xc0) === 0x80) split++; // not inside a UTF-8 sequence
-  const table = options.tokenizer ? byteTokenTable(readJson(options.tokenizer)) : undefined;
+  const table = options.tokenizer ? byteTokenTable(readTokenizerJson(options.tokenizer)) : undefined;
   const encode = options.tokenizer && !table ? tokenizerEncoder(options.tokenizer) : undefined;
   const total = bytes.length;
   let done = 0;
@@ -83,7 +86,8 @@ export function loadTextTokens(file: string, options: TextDataOptions = {}): Tex
   return { train, validation, tokenizer: options.tokenizer ?? 'bytes', splitByte: split, totalBytes: total };
 }
 
-function readJson(file: string): object {
+/** A tokenizer.json's content; a message naming the file when it cannot be read. */
+export function readTokenizerJson(file: string): object {
   try {
     return JSON.parse(fs.readFileSync(file, 'utf8')) as object;
   } catch (e) {
@@ -94,7 +98,7 @@ function readJson(file: string): object {
 function tokenizerEncoder(file: string): (text: string) => number[] {
   let tokenizer: Tokenizer;
   try {
-    const json = readJson(file);
+    const json = readTokenizerJson(file);
     const configFile = path.join(path.dirname(file), 'tokenizer_config.json');
     const config = fs.existsSync(configFile) ? (JSON.parse(fs.readFileSync(configFile, 'utf8')) as object) : {};
     tokenizer = new Tokenizer(json, config);

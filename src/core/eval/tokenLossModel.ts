@@ -22,7 +22,10 @@ export function tokenLossModel(model: OnnxModel, logits: string): OnnxModel {
   const graph = model.graph;
   const taken = new Set([...graph.node.flatMap((n) => [...n.input, ...n.output, n.name]), ...graph.initializer.map((t) => t.name), ...graph.input.map((v) => v.name)]);
   const e = new Emitter(taken, model.opset('') ?? TOKEN_LOSS_MIN_OPSET, 'eval/');
-  const z = e.cast(logits, DataType.FLOAT);
+  // A Cast of float32 logits would copy the largest tensor of the run.
+  const declared = graph.output.find((v) => v.name === logits)?.type?.value;
+  const isFloat = declared?.case === 'tensorType' && declared.value.elemType === DataType.FLOAT;
+  const z = isFloat ? logits : e.cast(logits, DataType.FLOAT);
   const w = e.unsqueeze(TOKEN_LOSS.weights, [2]);
   const { loss } = weightedCrossEntropy(e, z, 3, TOKEN_LOSS.targets, w);
   e.nodes.push(create(NodeProtoSchema, { opType: 'Identity', input: [loss], output: [TOKEN_LOSS.output], name: `${TOKEN_LOSS.output}_node` }));

@@ -28,7 +28,9 @@ export interface ProbeOptions {
  * batches for every caller with the same seed, so the panel's scores and `apply`'s search agree.
  */
 export function scoringProbe(modelFile: string, parent: OnnxModel, map: TransformerMap, request: CalibrationRequest, samples = DEFAULT_EVAL_SAMPLES, o: ProbeOptions = {}): Promise<LossProbe> {
-  const source = calibrationFor(modelFile, map, { data: request, samples, seed: (o.seed ?? 0) + 1, ...(o.signal ? { signal: o.signal } : {}) });
+  // One sequence per run: the loss's largest tensor, [batch, sequence, vocab] logits inside onnxruntime, stays one
+  // sequence's worth.
+  const source = calibrationFor(modelFile, map, { data: request, samples, batchSize: 1, seed: (o.seed ?? 0) + 1, ...(o.signal ? { signal: o.signal } : {}) });
   return makeLossProbe(parent, map, source, {
     provider: o.provider ?? 'auto',
     ...(o.signal ? { signal: o.signal } : {}),

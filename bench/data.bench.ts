@@ -1,0 +1,45 @@
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { runTask, type BenchRow } from './harness';
+import type { BenchContext } from './run';
+
+const GiB = 2 ** 30;
+
+/**
+ * Calibration on a 2 GiB text (the example's Bible repeated, generated in bench/.data on first use) next to the
+ * same run on the 4 MB original: a byte-level model reads only the windows it uses, so memory must not grow with
+ * the file. Target: peak RSS within 50 MiB of the small file's.
+ */
+export async function rows(ctx: BenchContext): Promise<BenchRow[]> {
+  const example = path.join(__dirname, '..', 'examples', 'kjv-gpt2');
+  const model = path.join(example, 'model.onnx');
+  const small = path.join(example, 'kjv.txt');
+  const big = path.join(ctx.dataDir, 'kjv-2GiB.txt');
+  if (!fs.existsSync(big) || fs.statSync(big).size < 2 * GiB) writeRepeated(small, big, 2 * GiB);
+  const base = await runTask<number>('importanceFile', [model, small, '64', '256']);
+  const large = await runTask<number>('importanceFile', [model, big, '64', '256']);
+  return [
+    { group: 'data', what: `importance on kjv-gpt2, ${(fs.statSync(small).size / 2 ** 20).toFixed(1)} MiB text`, seconds: base.seconds, peakRssMiB: base.peakRssMiB, note: `${base.value} tokens` },
+    {
+      group: 'data',
+      what: 'importance on kjv-gpt2, 2 GiB text',
+      seconds: large.seconds,
+      peakRssMiB: large.peakRssMiB,
+      baseline: '4 MiB text',
+      ratio: large.peakRssMiB / base.peakRssMiB,
+      target: `RSS ≤ small text + 50 MiB (${(large.peakRssMiB - base.peakRssMiB).toFixed(0)} MiB more)`,
+      note: `${large.value} tokens; windows read by range`,
+    },
+  ];
+}
+
+function writeRepeated(source: string, target: string, bytes: number): void {
+  const chunk = fs.readFileSync(source);
+  const fd = fs.openSync(`${target}.tmp`, 'w');
+  try {
+    for (let done = 0; done < bytes; done += chunk.length) fs.writeSync(fd, chunk);
+  } finally {
+    fs.closeSync(fd);
+  }
+  fs.renameSync(`${target}.tmp`, target);
+}
