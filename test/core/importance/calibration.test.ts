@@ -42,12 +42,12 @@ describe('importance: calibration data', () => {
   const textData = (p: string, samples?: number) => calibrationFor(exampleModel, text, { data: { kind: 'path', path: p }, ...(samples ? { samples } : {}) });
   const imageData = (p: string, samples?: number) => calibrationFor(fixturePath('vit-op17'), vision, { data: { kind: 'path', path: p }, ...(samples ? { samples } : {}) });
 
-  it('text: 64 sequences × the context by default, batches of about 4096 tokens, the model\'s tokenizer', async () => {
+  it('text: 64 sequences × the context by default, batches of about 1024 tokens, the model\'s tokenizer', async () => {
     const s = textData(kjv);
-    assert.deepEqual([s.description.samples, s.description.sequenceLength, s.batches], [64, 128, 2]);
+    assert.deepEqual([s.description.samples, s.description.sequenceLength, s.batches], [64, 128, 8]);
     assert.equal(s.description.tokenizer, path.join(exampleDir, 'tokenizer.json'));
     const feeds = await s.batch(1);
-    assert.deepEqual(feeds.input_ids.dims, [32, 128]);
+    assert.deepEqual(feeds.input_ids.dims, [8, 128]);
     // Windows are spread over the text: the first and second sequences differ.
     const ids = feeds.input_ids.data as BigInt64Array;
     assert.notDeepEqual(ids.slice(0, 128), ids.slice(128, 256));
