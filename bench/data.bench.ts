@@ -16,8 +16,8 @@ export async function rows(ctx: BenchContext): Promise<BenchRow[]> {
   const small = path.join(example, 'kjv.txt');
   const big = path.join(ctx.dataDir, 'kjv-2GiB.txt');
   if (!fs.existsSync(big) || fs.statSync(big).size < 2 * GiB) writeRepeated(small, big, 2 * GiB);
-  const base = await runTask<number>('importanceFile', [model, small, '64', '256']);
-  const large = await runTask<number>('importanceFile', [model, big, '64', '256']);
+  const base = await runTask<number>('importanceFile', [model, small, '64', '128']);
+  const large = await runTask<number>('importanceFile', [model, big, '64', '128']);
   return [
     { group: 'data', what: `importance on kjv-gpt2, ${(fs.statSync(small).size / 2 ** 20).toFixed(1)} MiB text`, seconds: base.seconds, peakRssMiB: base.peakRssMiB, note: `${base.value} tokens` },
     {

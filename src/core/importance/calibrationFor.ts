@@ -26,6 +26,9 @@ export function calibrationFor(modelFile: string, map: TransformerMap, o: Import
   const samples = positive(o.samples ?? (vision ? DEFAULTS.imageSamples : DEFAULTS.textSamples), 'samples');
   const context = map.dims.context ?? configuredContext(modelFile) ?? DEFAULTS.unboundedContext;
   const sequenceLength = positive(o.sequenceLength ?? Math.min(context, DEFAULTS.maxSequence), 'sequence length');
+  if (map.dims.context !== null && sequenceLength > map.dims.context) {
+    throw new SubcloneError('BadArgument', `a sequence length of ${sequenceLength} is longer than the model's ${map.dims.context} positions: choose at most ${map.dims.context}`);
+  }
   const batchSize = positive(o.batchSize ?? (vision ? DEFAULTS.imageBatch : Math.max(1, Math.floor(DEFAULTS.batchTokens / sequenceLength))), 'batch size');
   if (data.kind === 'random') {
     return randomCalibration({ inputs: map.inputs, vocab: map.dims.vocab, samples, sequenceLength, batchSize, imageSize: DEFAULTS.randomImageSize, seed });

@@ -42,6 +42,10 @@ describe('importance: calibration data', () => {
   const textData = (p: string, samples?: number) => calibrationFor(exampleModel, text, { data: { kind: 'path', path: p }, ...(samples ? { samples } : {}) });
   const imageData = (p: string, samples?: number) => calibrationFor(fixturePath('vit-op17'), vision, { data: { kind: 'path', path: p }, ...(samples ? { samples } : {}) });
 
+  it('a sequence longer than the model\'s positions is refused before a batch runs', () => {
+    rejects(() => calibrationFor(exampleModel, text, { data: { kind: 'path', path: kjv }, sequenceLength: 256 }), 'BadArgument', /^a sequence length of 256 is longer than the model's 128 positions: choose at most 128$/);
+  });
+
   it('text: 64 sequences × the context by default, batches of about 1024 tokens, the model\'s tokenizer', async () => {
     const s = textData(kjv);
     assert.deepEqual([s.description.samples, s.description.sequenceLength, s.batches], [64, 128, 8]);
