@@ -17,15 +17,18 @@ export interface NonFiniteWeight {
 export function nonFiniteWeight(model: OnnxModel): NonFiniteWeight | null {
   for (const t of model.graph.initializer) {
     if (!isFloatType(t.dataType)) continue;
-    const values = model.float32(t);
     let count = 0;
     let first = -1;
-    for (let i = 0; i < values.length; i++) {
-      if (Number.isFinite(values[i])) continue;
-      if (first < 0) first = i;
-      count++;
+    let at = 0;
+    for (const values of model.float32Chunks(t)) {
+      for (let i = 0; i < values.length; i++) {
+        if (Number.isFinite(values[i])) continue;
+        if (first < 0) first = at + i;
+        count++;
+      }
+      at += values.length;
     }
-    if (count) return { name: t.name, count, first, total: values.length };
+    if (count) return { name: t.name, count, first, total: at };
   }
   return null;
 }

@@ -1,7 +1,7 @@
 import { SubcloneError, throwIfAborted } from '../errors';
 import { Graph } from '../graph/graph';
 import type { OnnxModel } from '../onnx/onnxModel';
-import { bytesToFloat32, tensorDims } from '../onnx/tensorValues';
+import { tensorDims } from '../onnx/tensorValues';
 import type { AxisMember, CouplingGroup, TransformerMap } from '../recognize/transformerMap';
 import { positionUnits } from './axisUnits';
 import type { ImportanceOptions } from './options';
@@ -83,31 +83,40 @@ class AxisSums {
   private compute(tensor: string): Map<number, Float64Array> {
     const t = storedTensor(this.graph, tensor);
     if (!t) throw new SubcloneError('BadModel', `coupled tensor ${quote(tensor)} is not a constant`);
-    const values = bytesToFloat32(t.dataType, this.graph.model.tensorBytes(t), tensor);
     const dims = tensorDims(t);
     const wanted = [...(this.axes.get(tensor) ?? [])];
     const out = new Map<number, Float64Array>(wanted.map((a) => [a, new Float64Array(dims[a])]));
+    // The weight is read a piece at a time (pieces need not end on a row), so a large one is never held whole.
     if (dims.length === 2) {
-      const [rows, cols] = dims;
+      const cols = dims[1];
       const rowSums = out.get(0);
       const colSums = out.get(1);
-      for (let r = 0; r < rows; r++) {
-        let rs = 0;
-        const base = r * cols;
-        if (colSums) for (let c = 0; c < cols; c++) {
-          const v = Math.abs(values[base + c]);
+      let r = 0;
+      let c = 0;
+      let rs = 0;
+      for (const values of this.graph.model.float32Chunks(t)) {
+        for (let i = 0; i < values.length; i++) {
+          const v = Math.abs(values[i]);
           rs += v;
-          colSums[c] += v;
+          if (colSums) colSums[c] += v;
+          if (++c === cols) {
+            if (rowSums) rowSums[r] = rs;
+            r++;
+            c = 0;
+            rs = 0;
+          }
         }
-        else for (let c = 0; c < cols; c++) rs += Math.abs(values[base + c]);
-        if (rowSums) rowSums[r] = rs;
       }
       return out;
     }
     const strides = dims.map((_, i) => dims.slice(i + 1).reduce((a, b) => a * b, 1));
-    for (let i = 0; i < values.length; i++) {
-      const v = Math.abs(values[i]);
-      for (const a of wanted) out.get(a)![Math.floor(i / strides[a]) % dims[a]] += v;
+    let at = 0;
+    for (const values of this.graph.model.float32Chunks(t)) {
+      for (let i = 0; i < values.length; i++) {
+        const v = Math.abs(values[i]);
+        for (const a of wanted) out.get(a)![Math.floor((at + i) / strides[a]) % dims[a]] += v;
+      }
+      at += values.length;
     }
     return out;
   }

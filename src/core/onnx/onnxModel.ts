@@ -169,6 +169,14 @@ export class OnnxModel {
     return bytesToFloat32(t.dataType, this.tensorBytes(t), t.name);
   }
 
+  /** A float tensor's values in order, a piece at a time (a weight in a file is never held whole). */
+  *float32Chunks(t: TensorProto): Generator<Float32Array> {
+    if (!isFloatType(t.dataType)) {
+      throw new SubcloneError('Unsupported', `initializer ${quote(t.name)} is not a float tensor`);
+    }
+    for (const chunk of this.tensorChunks(t)) yield bytesToFloat32(t.dataType, chunk, t.name);
+  }
+
   /** Integer (or float) values as numbers, for shape constants and small tensors. */
   numbers(t: TensorProto): number[] {
     return bytesToNumbers(t.dataType, this.tensorBytes(t), t.name);
