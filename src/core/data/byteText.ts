@@ -1,5 +1,7 @@
 import * as fs from 'node:fs';
 import { SubcloneError, errorMessage } from '../errors';
+import { readRange } from '../onnx/fileBytes';
+import { heldOutSplit } from './textData';
 
 /** Token ids of a stretch of a text file, read by range. */
 export interface TokenRange {
@@ -27,11 +29,7 @@ const CHUNK = 1 << 20;
  */
 export function byteText(file: string, table: Int32Array | undefined, validationFraction: number): ByteText {
   const size = statSize(file);
-  let split = Math.floor(size * (1 - validationFraction));
-  const probe = readBytes(file, split, Math.min(4, size - split));
-  let skip = 0;
-  while (skip < probe.length && (probe[skip] & 0xc0) === 0x80) skip++; // not inside a UTF-8 sequence
-  split += skip;
+  const split = heldOutSplit(size, validationFraction, (i) => readBytes(file, i, 1)[0]);
   const part = (from: number, to: number): TokenRange => ({
     length: to - from,
     read(start, count) {
@@ -68,12 +66,7 @@ function readBytes(file: string, position: number, length: number): Buffer {
   let fd: number | undefined;
   try {
     fd = fs.openSync(file, 'r');
-    let done = 0;
-    while (done < length) {
-      const n = fs.readSync(fd, out, done, length - done, position + done);
-      if (n === 0) throw new Error(`the file ended at byte ${position + done} (it changed while being read?)`);
-      done += n;
-    }
+    readRange(fd, out, position, length, file);
     return out;
   } catch (e) {
     throw new SubcloneError('MissingData', `cannot read the text data ${file}: ${errorMessage(e)}`, { cause: e });

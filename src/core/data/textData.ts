@@ -47,10 +47,7 @@ export function loadTextTokens(file: string, options: TextDataOptions = {}): Tex
   } catch (e) {
     throw new SubcloneError('MissingData', `cannot read the text data ${file}: ${errorMessage(e)}`, { cause: e });
   }
-  const fraction = options.validationFraction ?? VALIDATION_FRACTION;
-  if (!(fraction > 0 && fraction < 1)) throw new SubcloneError('BadArgument', `the validation fraction must be between 0 and 1, got ${fraction}`);
-  let split = Math.floor(bytes.length * (1 - fraction));
-  while (split < bytes.length && (bytes[split] & 0xc0) === 0x80) split++; // not inside a UTF-8 sequence
+  const split = heldOutSplit(bytes.length, options.validationFraction ?? VALIDATION_FRACTION, (i) => bytes[i]);
   const table = options.tokenizer ? byteTokenTable(readTokenizerJson(options.tokenizer)) : undefined;
   const encode = options.tokenizer && !table ? tokenizerEncoder(options.tokenizer) : undefined;
   const total = bytes.length;
@@ -84,6 +81,17 @@ export function loadTextTokens(file: string, options: TextDataOptions = {}): Tex
   const validation = part(split, bytes.length);
   if (train.length < 2 || validation.length < 2) throw new SubcloneError('MissingData', `${file} is too short to train on (${bytes.length} bytes)`);
   return { train, validation, tokenizer: options.tokenizer ?? 'bytes', splitByte: split, totalBytes: total };
+}
+
+/**
+ * Where a text of `size` bytes splits into training part and held-out tail: its last `fraction` of bytes, the cut
+ * moved forward past any UTF-8 continuation bytes so no character is cut in half. `byteAt(i)` reads byte i.
+ */
+export function heldOutSplit(size: number, fraction: number, byteAt: (i: number) => number): number {
+  if (!(fraction > 0 && fraction < 1)) throw new SubcloneError('BadArgument', `the validation fraction must be between 0 and 1, got ${fraction}`);
+  let split = Math.floor(size * (1 - fraction));
+  while (split < size && (byteAt(split) & 0xc0) === 0x80) split++;
+  return split;
 }
 
 /** A tokenizer.json's content; a message naming the file when it cannot be read. */

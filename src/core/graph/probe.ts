@@ -183,11 +183,7 @@ function strippedCopy(model: OnnxModel, heavy: Map<string, ProbedValue>): ModelP
   }
   for (const t of graph.initializer) {
     if (heavy.has(t.name)) continue;
-    if (t.dataLocation === 1 /* external */) {
-      kept.push(create(TensorProtoSchema, { ...t, dataLocation: undefined as never, externalData: [], rawData: Uint8Array.from(model.tensorBytes(t)) }));
-    } else {
-      kept.push(t);
-    }
+    kept.push(model.inlined(t));
   }
   const initNames = new Set(graph.initializer.map((t) => t.name));
   return create(ModelProtoSchema, {

@@ -192,10 +192,12 @@ export class OnnxModel {
 
   /** A shallow copy of the proto whose initializers hold their bytes in raw_data (external data read in). */
   inlinedProto(): ModelProto {
-    const initializer = this.graph.initializer.map((t) =>
-      isExternal(t) ? tensorWithBytes(t, this.tensorBytes(t)) : t,
-    );
-    return { ...this.proto, graph: { ...this.graph, initializer } };
+    return { ...this.proto, graph: { ...this.graph, initializer: this.graph.initializer.map((t) => this.inlined(t)) } };
+  }
+
+  /** The tensor with its bytes in raw_data: itself unless it is external, else a copy with its data read in. */
+  inlined(t: TensorProto): TensorProto {
+    return isExternal(t) ? tensorWithBytes(t, this.tensorBytes(t)) : t;
   }
 
   /** Closes external data file handles. */

@@ -54,4 +54,3 @@ export function emitLoss(e: Emitter, output: string, out: TensorInfo, kind: Loss
   const grad = e.op('Mul', [diff, e.op('Mul', [w, e.scalar(2, DataType.FLOAT)])]);
   return { inputs, loss, seed: { value: z, grad } };
 }
-

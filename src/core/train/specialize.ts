@@ -5,7 +5,6 @@ import { elemFromOrtType, valueInfoProto, type TensorInfo } from '../autodiff/te
 import { SubcloneError, errorMessage } from '../errors';
 import { Graph } from '../graph/graph';
 import { staticValues } from '../graph/staticValues';
-import { isExternal } from '../onnx/externalData';
 import { OnnxModel } from '../onnx/onnxModel';
 import {
   GraphProtoSchema,
@@ -118,18 +117,13 @@ function workingProto(
     graph: create(GraphProtoSchema, {
       name: `${src.name || 'model'}-train`,
       node: [...tieNodes, ...src.node.map((n) => clone(NodeProtoSchema, n))],
-      initializer: src.initializer.filter((t) => !removed.has(t.name)).map((t) => inlined(model, t)),
+      initializer: src.initializer.filter((t) => !removed.has(t.name)).map((t) => model.inlined(t)),
       input: inputs,
       output: [create(ValueInfoProtoSchema, { name: target.output })],
     }),
   });
 }
 
-/** An initializer with its bytes in raw_data (external data read in), so the graph can be handed over as bytes. */
-function inlined(model: OnnxModel, t: TensorProto): TensorProto {
-  if (!isExternal(t)) return t;
-  return create(TensorProtoSchema, { name: t.name, dataType: t.dataType, dims: [...t.dims], rawData: Uint8Array.from(model.tensorBytes(t)) });
-}
 
 /**
  * Replaces every static value read by a non-static node with an initializer holding its value, then drops the
@@ -180,7 +174,7 @@ async function evaluate(graph: Graph, wanted: string[], feeds: Record<string, or
     graph: create(GraphProtoSchema, {
       name: 'static',
       node: nodes,
-      initializer: graph.proto.initializer.filter((t) => used.has(t.name)).map((t) => inlined(graph.model, t)),
+      initializer: graph.proto.initializer.filter((t) => used.has(t.name)).map((t) => graph.model.inlined(t)),
       input: inputs,
       output: exits.map((n) => create(ValueInfoProtoSchema, { name: n.output[0] })),
     }),
