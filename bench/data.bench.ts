@@ -18,6 +18,9 @@ export async function rows(ctx: BenchContext): Promise<BenchRow[]> {
   if (!fs.existsSync(big) || fs.statSync(big).size < 2 * GiB) writeRepeated(small, big, 2 * GiB);
   const base = await runTask<number>('importanceFile', [model, small, '64', '128']);
   const large = await runTask<number>('importanceFile', [model, big, '64', '128']);
+  const merging = mergingTokenizerModel(ctx, model);
+  const tokenizedSmall = await runTask<number>('importanceFile', [merging, small, '64', '128']);
+  const tokenizedLarge = await runTask<number>('importanceFile', [merging, big, '64', '128']);
   return [
     { group: 'data', what: `importance on kjv-gpt2, ${(fs.statSync(small).size / 2 ** 20).toFixed(1)} MiB text`, seconds: base.seconds, peakRssMiB: base.peakRssMiB, note: `${base.value} tokens` },
     {
@@ -30,7 +33,35 @@ export async function rows(ctx: BenchContext): Promise<BenchRow[]> {
       target: `RSS ≤ small text + 50 MiB (${(large.peakRssMiB - base.peakRssMiB).toFixed(0)} MiB more)`,
       note: `${large.value} tokens; windows read by range`,
     },
+    { group: 'data', what: 'same with a tokenizer that merges (BPE), 4 MiB text', seconds: tokenizedSmall.seconds, peakRssMiB: tokenizedSmall.peakRssMiB, note: `${tokenizedSmall.value} tokens; the whole text tokenized` },
+    {
+      group: 'data',
+      what: 'same with a tokenizer that merges (BPE), 2 GiB text',
+      seconds: tokenizedLarge.seconds,
+      peakRssMiB: tokenizedLarge.peakRssMiB,
+      baseline: '4 MiB text',
+      ratio: tokenizedLarge.peakRssMiB / tokenizedSmall.peakRssMiB,
+      target: `RSS ≤ small text + 50 MiB (${(tokenizedLarge.peakRssMiB - tokenizedSmall.peakRssMiB).toFixed(0)} MiB more)`,
+      note: `${tokenizedLarge.value} tokens; only the sampled windows tokenized`,
+    },
   ];
+}
+
+/**
+ * The example model beside a tokenizer.json that is no byte table: "th" merged into the id of byte 0x01 (which the
+ * Bible never holds), so the real BPE encoder runs and every id stays inside the model's 256.
+ */
+function mergingTokenizerModel(ctx: BenchContext, model: string): string {
+  const dir = path.join(ctx.dataDir, 'kjv-merging');
+  fs.mkdirSync(dir, { recursive: true });
+  const json = JSON.parse(fs.readFileSync(path.join(path.dirname(model), 'tokenizer.json'), 'utf8')) as { model: { vocab: Record<string, number>; merges: string[] } };
+  const rare = Object.keys(json.model.vocab).find((k) => json.model.vocab[k] === 1)!;
+  delete json.model.vocab[rare];
+  json.model.vocab.th = 1;
+  json.model.merges = ['t h'];
+  fs.writeFileSync(path.join(dir, 'tokenizer.json'), JSON.stringify(json));
+  fs.copyFileSync(model, path.join(dir, 'model.onnx'));
+  return path.join(dir, 'model.onnx');
 }
 
 function writeRepeated(source: string, target: string, bytes: number): void {

@@ -42,10 +42,11 @@ describe('subclone apply', function () {
     assert.deepEqual(logits.dims, [1, 3, 256]);
     await session.release();
     // The summary is printed for people too.
-    const again = await runCli(['apply', model, '--layers', '3', '--dim', '96', '--data', path.join(dir, 'kjv.txt'), '--force']);
+    const again = await runCli(['apply', model, '--layers', '3', '--dim', '96', '--data', path.join(dir, 'kjv.txt'), '--verify-samples', '5', '--force']);
     assert.equal(again.code, 0, again.stderr);
     assert.match(again.stdout, /parameters 2\.74M → 372\.6K/);
-    assert.match(again.stdout, /held-out next-token cross-entropy \(nats\/token\): parent [\d.]+, subclone [\d.]+, random init [\d.]+/);
+    // 5 held-out sequences of the model's 128 positions: 127 next-token targets each.
+    assert.match(again.stdout, /held-out next-token cross-entropy \(nats\/token\): parent [\d.]+, subclone [\d.]+, random init [\d.]+ \(635 tokens\)/);
   });
 
   it('data-free selection says so and writes an unverified subclone', async () => {
@@ -145,6 +146,8 @@ describe('subclone apply', function () {
       [['--layers', '0'], 64, /--layers must be a whole number ≥ 1, got 0/],
       [['--dim=-8'], 64, /--dim must be a whole number ≥ 1, got -8/],
       [['--layers', '2', '--samples', '0'], 64, /--samples must be a whole number ≥ 1/],
+      [['--layers', '2', '--data', 'x.txt', '--verify-samples', '0'], 64, /--verify-samples must be a whole number ≥ 1/],
+      [['--layers', '2', '--verify-samples', '4'], 64, /--verify-samples verifies on calibration data: pass --data/],
       [['--layers', '2', '--data', path.join(dir, 'nope.txt')], 3, /--data .*nope\.txt does not exist/],
     ];
     for (const [args, code, pattern] of cases) {

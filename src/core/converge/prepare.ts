@@ -59,7 +59,7 @@ export async function prepareSweep(childFile: string, dataPath: string, settings
       throw new SubcloneError('BadArgument', `--seq ${s.seq} is longer than the model's context (${context} tokens)`);
     }
     throwIfAborted(o.signal);
-    const data = prepareData(child, dataPath, o.signal, o.onNotice);
+    const data = prepareData(child, dataPath, s, o.signal, o.onNotice);
     const validation = sweepBatches(model, child, target, data, s, o.onNotice).validation();
     const dataSummary: ConvergenceFile['data'] = {
       path: path.resolve(dataPath),

@@ -1,5 +1,6 @@
 import * as fs from 'node:fs';
-import { findTokenizer, loadTextTokens, type TextTokens } from '../data/textData';
+import { findTokenizer, type TextTokens } from '../data/textData';
+import { loadTrainingText } from '../data/trainingText';
 import { SubcloneError } from '../errors';
 import type { OnnxModel } from '../onnx/onnxModel';
 import { valueSpec } from '../onnx/valueInfo';
@@ -34,13 +35,13 @@ export function untrainableReason(target: TrainingTarget, dataIsFolder: boolean,
   return null;
 }
 
-/** Reads the data once for the whole sweep. */
-export function prepareData(model: string, data: string, signal?: AbortSignal, onNotice?: (m: string) => void): SweepData {
+/** Reads the data once for the whole sweep (of a large text, what the runs can use: loadTrainingText). */
+export function prepareData(model: string, data: string, s: Pick<ResolvedSettings, 'seq' | 'batch' | 'evalBatches'>, signal?: AbortSignal, onNotice?: (m: string) => void): SweepData {
   if (!fs.existsSync(data)) throw new SubcloneError('MissingData', `the training data ${data} does not exist`);
   if (fs.statSync(data).isDirectory()) return { kind: 'images', path: data };
   const tokenizer = findTokenizer(model);
   if (!tokenizer) onNotice?.(`no tokenizer.json beside ${model}: reading the text as bytes (token id = byte value)`);
-  const tokens = loadTextTokens(data, { tokenizer, ...(signal ? { signal } : {}) });
+  const tokens = loadTrainingText(data, { ...(tokenizer ? { tokenizer } : {}), span: s.seq + 1, evalWindows: s.evalBatches * s.batch, ...(signal ? { signal } : {}) });
   return { kind: 'text', path: data, tokens: { ...tokens, train: shared(tokens.train), validation: shared(tokens.validation) } };
 }
 

@@ -4,7 +4,8 @@ import type { ValueSpec } from '../onnx/valueInfo';
 import { batchRanges, type CalibrationSource } from './calibrationSource';
 import { fixedDim, planFeeds, tokenFeeds } from './modelFeeds';
 import { byteText, type TokenRange } from './byteText';
-import { VALIDATION_FRACTION, byteTokenTable, findTokenizer, loadTextTokens, readTokenizerJson } from './textData';
+import { SAMPLED_TEXT_MIN_BYTES, sampledText } from './sampledText';
+import { VALIDATION_FRACTION, byteTokenTable, findTokenizer, loadTextTokens, readTokenizerJson, textFileSize, tokenizerEncoder } from './textData';
 import { evenWindows } from './tokenWindows';
 
 export interface TextCalibrationOptions {
@@ -35,13 +36,15 @@ export interface TextCalibrationOptions {
 export function textCalibration(file: string, o: TextCalibrationOptions): CalibrationSource {
   const plan = planFeeds(o.inputs);
   if (!plan.ids) throw new SubcloneError('BadArgument', `${file} is text, but this model reads images: pass a folder of PNG/JPEG images`);
-  const tokens = tokenStreams(file, o);
-  const stream = o.split === 'validation' ? tokens.validation : tokens.train;
+  const fixedSeq = fixedDim(plan.ids, 1);
+  const fixedBatch = fixedDim(plan.ids, 0);
+  const wanted = fixedBatch ? Math.max(fixedBatch, o.samples - (o.samples % fixedBatch)) : o.samples;
+  const tokens = tokenStream(file, o, fixedSeq ?? o.sequenceLength, wanted);
+  const stream = tokens.stream;
   if (o.vocab !== null && tokens.maxId() >= o.vocab) {
     const how = tokens.tokenizer === 'bytes' ? 'as bytes (no tokenizer.json beside the model)' : `with ${tokens.tokenizer}`;
     throw new SubcloneError('MissingData', `${file} tokenized ${how} gives token id ${tokens.maxId()}, outside the model's vocabulary of ${o.vocab}: put the model's tokenizer.json beside it`);
   }
-  const fixedSeq = fixedDim(plan.ids, 1);
   if (o.split !== 'validation' && !fixedSeq && stream.length < o.sequenceLength) {
     // Shorter windows would calibrate on positions the model is never used at; say so instead.
     throw new SubcloneError('MissingData', `${file} has ${stream.length} tokens to calibrate on (its first 95%), fewer than one window of ${o.sequenceLength} tokens (the model's context): give a longer text`);
@@ -51,7 +54,6 @@ export function textCalibration(file: string, o: TextCalibrationOptions): Calibr
   if (stream.length < seq || seq < 1) {
     throw new SubcloneError('MissingData', `${file} has ${stream.length} tokens, fewer than one sequence of ${seq} that this model needs`);
   }
-  const fixedBatch = fixedDim(plan.ids, 0);
   const fit = Math.floor(stream.length / seq);
   let samples = Math.min(o.samples, fit);
   if (fixedBatch) samples = Math.max(fixedBatch, samples - (samples % fixedBatch));
@@ -70,10 +72,12 @@ export function textCalibration(file: string, o: TextCalibrationOptions): Calibr
 }
 
 /**
- * The file's token streams. Byte-level text (no tokenizer.json, or one that maps each byte to a token) is read by
- * range, only the windows used, so a file of gigabytes costs what is read; other tokenizers tokenize the file.
+ * The token stream of the split wanted. Byte-level text (no tokenizer.json, or one that maps each byte to a token)
+ * is read by range, only the windows used; with another tokenizer a text of SAMPLED_TEXT_MIN_BYTES or more is
+ * tokenized only in the `samples` windows of `seq` tokens taken from it (sampledText), a smaller one whole.
  */
-function tokenStreams(file: string, o: TextCalibrationOptions): { train: TokenRange; validation: TokenRange; tokenizer: string; maxId(): number } {
+function tokenStream(file: string, o: TextCalibrationOptions, seq: number, samples: number): { stream: TokenRange; tokenizer: string; maxId(): number } {
+  const part = o.split === 'validation' ? 'validation' : 'train';
   const tokenizer = findTokenizer(o.modelFile);
   const table = tokenizer ? byteTokenTable(readTokenizerJson(tokenizer)) : undefined;
   if (!tokenizer || table) {
@@ -83,12 +87,17 @@ function tokenStreams(file: string, o: TextCalibrationOptions): { train: TokenRa
     // Any byte can occur: read the file through only when some byte's id would not fit the vocabulary.
     const widest = table ? Math.max(...table) : 255;
     let max: number | undefined;
-    return { train: text.train, validation: text.validation, tokenizer: tokenizer ?? 'bytes', maxId: () => (o.vocab !== null && widest >= o.vocab ? (max ??= text.maxId()) : -1) };
+    return { stream: text[part], tokenizer: tokenizer ?? 'bytes', maxId: () => (o.vocab !== null && widest >= o.vocab ? (max ??= text.maxId()) : -1) };
+  }
+  if (textFileSize(file) >= SAMPLED_TEXT_MIN_BYTES) {
+    const text = sampledText(file, tokenizerEncoder(tokenizer), VALIDATION_FRACTION);
+    const windows = text.windows(part, samples, seq, { ...(o.signal ? { signal: o.signal } : {}), ...(o.onProgress ? { onProgress: o.onProgress } : {}) });
+    return { stream: windows, tokenizer, maxId: () => windows.maxId() };
   }
   const tokens = loadTextTokens(file, { tokenizer, ...(o.signal ? { signal: o.signal } : {}), ...(o.onProgress ? { onProgress: o.onProgress } : {}) });
-  const range = (ids: Int32Array): TokenRange => ({ length: ids.length, read: (start, count) => ids.subarray(start, start + count) });
+  const ids = tokens[part];
   let max: number | undefined;
-  return { train: range(tokens.train), validation: range(tokens.validation), tokenizer: tokens.tokenizer, maxId: () => (max ??= Math.max(maxOf(tokens.train), maxOf(tokens.validation))) };
+  return { stream: { length: ids.length, read: (start, count) => ids.subarray(start, start + count) }, tokenizer: tokens.tokenizer, maxId: () => (max ??= Math.max(maxOf(tokens.train), maxOf(tokens.validation))) };
 }
 
 function maxOf(ids: Int32Array): number {

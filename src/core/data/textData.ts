@@ -9,6 +9,11 @@ export interface TextTokens {
   validation: Int32Array;
   /** 'bytes' (token id = byte value) or the tokenizer.json used. */
   tokenizer: string;
+  /**
+   * Set when `train` is independent pieces of this many tokens sampled from a large file (loadTrainingText): a
+   * training window is drawn inside one piece, never across two.
+   */
+  trainPiece?: number;
   /** Byte offset where the validation part starts. */
   splitByte: number;
   totalBytes: number;
@@ -29,6 +34,15 @@ export const VALIDATION_FRACTION = 0.05;
 
 /** Tokenizes in pieces of about this many characters, cut where a word starts, so progress and cancellation work. */
 const PIECE = 1 << 16;
+
+/** A text file's size in bytes; a message naming it when it cannot be read. */
+export function textFileSize(file: string): number {
+  try {
+    return fs.statSync(file).size;
+  } catch (e) {
+    throw new SubcloneError('MissingData', `cannot read the text data ${file}: ${errorMessage(e)}`, { cause: e });
+  }
+}
 
 /** The tokenizer.json in a model's folder (Hugging Face layout), if there is one. */
 export function findTokenizer(modelFile: string): string | undefined {
@@ -103,7 +117,8 @@ export function readTokenizerJson(file: string): object {
   }
 }
 
-function tokenizerEncoder(file: string): (text: string) => number[] {
+/** The tokenizer.json's encoder (its tokenizer_config.json beside it when there is one), without special tokens. */
+export function tokenizerEncoder(file: string): (text: string) => number[] {
   let tokenizer: Tokenizer;
   try {
     const json = readTokenizerJson(file);

@@ -12,6 +12,14 @@ export function randomWindows(available: number, length: number, count: number, 
   return Array.from({ length: count }, () => rng.int(room + 1));
 }
 
+/** As randomWindows, in a stream of `pieces` independent pieces of `pieceLength` tokens: no window spans two. */
+export function randomWindowsInPieces(pieces: number, pieceLength: number, length: number, count: number, seed: number, label: string): number[] {
+  const room = pieceLength - length;
+  if (room < 0) throw new SubcloneError('MissingData', `the data's pieces have ${pieceLength} tokens, fewer than one window of ${length}`);
+  const rng = new Rng(seed, label);
+  return Array.from({ length: count }, () => rng.int(pieces) * pieceLength + rng.int(room + 1));
+}
+
 /**
  * Start offsets of `count` windows spread evenly over the stream (non-overlapping when there is room): a fixed
  * held-out or calibration set. `count` 'all' takes every non-overlapping window.

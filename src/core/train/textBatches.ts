@@ -1,7 +1,7 @@
 import * as ort from 'onnxruntime-node';
 import { planFeeds, tokenFeeds, type FeedPlan } from '../data/modelFeeds';
 import type { TextTokens } from '../data/textData';
-import { evenWindows, randomWindows } from '../data/tokenWindows';
+import { evenWindows, randomWindows, randomWindowsInPieces } from '../data/tokenWindows';
 import { SubcloneError } from '../errors';
 import type { ValueSpec } from '../onnx/valueInfo';
 import type { Batch, BatchSource } from './batch';
@@ -35,7 +35,13 @@ export function textBatchSource(tokens: TextTokens, target: TrainingTarget, inpu
   let validation: Batch[] | undefined;
   return {
     shape: [o.batch, o.seq],
-    train: (step) => make(tokens.train, randomWindows(tokens.train.length, span, o.batch, o.seed, `batch:${step}`)),
+    train: (step) => {
+      const label = `batch:${step}`;
+      const starts = tokens.trainPiece
+        ? randomWindowsInPieces(tokens.train.length / tokens.trainPiece, tokens.trainPiece, span, o.batch, o.seed, label)
+        : randomWindows(tokens.train.length, span, o.batch, o.seed, label);
+      return make(tokens.train, starts);
+    },
     validation: () => {
       validation ??= chunks(valStarts, o.batch).map((starts) => make(tokens.validation, starts));
       return validation;

@@ -1,6 +1,7 @@
 import * as fs from 'node:fs';
 import { listImages } from '../data/imageData';
-import { findTokenizer, loadTextTokens } from '../data/textData';
+import { findTokenizer } from '../data/textData';
+import { loadTrainingText } from '../data/trainingText';
 import { SubcloneError, throwIfAborted } from '../errors';
 import { assertWritable } from '../fs/atomicFile';
 import { OnnxModel } from '../onnx/onnxModel';
@@ -115,7 +116,7 @@ function batchSource(req: TrainingRequest, model: OnnxModel, target: TrainingTar
   }
   const tokenizer = findTokenizer(req.model);
   if (!tokenizer) run.onNotice?.(`no tokenizer.json beside ${req.model}: reading the text as bytes (token id = byte value)`);
-  const tokens = loadTextTokens(req.data, { tokenizer, signal: run.signal });
+  const tokens = loadTrainingText(req.data, { ...(tokenizer ? { tokenizer } : {}), span: req.seq + 1, evalWindows: evalBatches === 'all' ? 'all' : evalBatches * req.batch, ...(run.signal ? { signal: run.signal } : {}) });
   const data = textBatchSource(tokens, target, inputs, { batch: req.batch, seq: req.seq, seed, evalBatches });
   return { data, tokenizer: tokens.tokenizer, trainItems: tokens.train.length };
 }
