@@ -7,8 +7,9 @@ const GiB = 2 ** 30;
 
 /**
  * Calibration on a 2 GiB text (the example's Bible repeated, generated in bench/.data on first use) next to the
- * same run on the 4 MB original: a byte-level model reads only the windows it uses, so memory must not grow with
- * the file. Target: peak RSS within 50 MiB of the small file's.
+ * same run on the 4 MB original, with the byte-level tokenizer (only the windows used are read) and with one that
+ * merges (a text of 64 MiB or more is tokenized only in the windows sampled): memory must not grow with the file.
+ * Target: peak RSS within 50 MiB of the small file's.
  */
 export async function rows(ctx: BenchContext): Promise<BenchRow[]> {
   const example = path.join(__dirname, '..', 'examples', 'kjv-gpt2');

@@ -1,6 +1,12 @@
 #!/usr/bin/env node
 import { main } from './main';
 
+// A reader that stops early (`subclone inspect … | head`) closes the pipe: that ends the command, quietly.
+process.stdout.on('error', (e: NodeJS.ErrnoException) => {
+  if (e.code === 'EPIPE') process.exit(0);
+  throw e;
+});
+
 const controller = new AbortController();
 process.on('SIGINT', () => {
   if (controller.signal.aborted) process.exit(130);

@@ -1,8 +1,9 @@
 import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { runCli } from '../helpers/cli';
-import { exampleModel, tempDir } from '../helpers/paths';
+import { spawnSync } from 'node:child_process';
+import { ensureBuilt, runCli } from '../helpers/cli';
+import { exampleModel, repoRoot, tempDir } from '../helpers/paths';
 
 describe('subclone CLI basics', () => {
   it('prints usage and exits 64 without a command', async () => {
@@ -27,6 +28,14 @@ describe('subclone CLI basics', () => {
     const json = JSON.parse(r.stdout);
     assert.deepEqual(json.inputs.map((v: { name: string }) => v.name), ['input_ids']);
     assert.deepEqual(json.outputs[0].shape, ['batch', 'sequence', 256]);
+  });
+
+  it('stops quietly when the reader of its output closes the pipe early (| head)', () => {
+    ensureBuilt();
+    const r = spawnSync('bash', ['-c', `"${process.execPath}" dist/cli.js inspect "${exampleModel}" | head -1`], { cwd: repoRoot, encoding: 'utf8' });
+    assert.equal(r.status, 0);
+    assert.equal(r.stdout.trim(), exampleModel);
+    assert.equal(r.stderr, '', 'no EPIPE stack trace');
   });
 
   it('a corrupt file exits 3 with a message naming it', async () => {
