@@ -1,6 +1,6 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { runTask, type BenchRow } from './harness';
+import { runTask, type BenchRow, type Measured } from './harness';
 import type { BenchContext } from './run';
 
 const GiB = 2 ** 30;
@@ -23,29 +23,26 @@ export async function rows(ctx: BenchContext): Promise<BenchRow[]> {
   const tokenizedSmall = await runTask<number>('importanceFile', [merging, small, '64', '128']);
   const tokenizedLarge = await runTask<number>('importanceFile', [merging, big, '64', '128']);
   return [
-    { group: 'data', what: `importance on kjv-gpt2, ${(fs.statSync(small).size / 2 ** 20).toFixed(1)} MiB text`, seconds: base.seconds, peakRssMiB: base.peakRssMiB, note: `${base.value} tokens` },
-    {
-      group: 'data',
-      what: 'importance on kjv-gpt2, 2 GiB text',
-      seconds: large.seconds,
-      peakRssMiB: large.peakRssMiB,
-      baseline: '4 MiB text',
-      ratio: large.peakRssMiB / base.peakRssMiB,
-      target: `RSS ≤ small text + 50 MiB (${(large.peakRssMiB - base.peakRssMiB).toFixed(0)} MiB more)`,
-      note: `${large.value} tokens; windows read by range`,
-    },
-    { group: 'data', what: 'same with a tokenizer that merges (BPE), 4 MiB text', seconds: tokenizedSmall.seconds, peakRssMiB: tokenizedSmall.peakRssMiB, note: `${tokenizedSmall.value} tokens; the whole text tokenized` },
-    {
-      group: 'data',
-      what: 'same with a tokenizer that merges (BPE), 2 GiB text',
-      seconds: tokenizedLarge.seconds,
-      peakRssMiB: tokenizedLarge.peakRssMiB,
-      baseline: '4 MiB text',
-      ratio: tokenizedLarge.peakRssMiB / tokenizedSmall.peakRssMiB,
-      target: `RSS ≤ small text + 50 MiB (${(tokenizedLarge.peakRssMiB - tokenizedSmall.peakRssMiB).toFixed(0)} MiB more)`,
-      note: `${tokenizedLarge.value} tokens; only the sampled windows tokenized`,
-    },
+    ...smallAndLarge('importance on kjv-gpt2', base, large, 'windows read by range'),
+    ...smallAndLarge('same with a tokenizer that merges (BPE)', tokenizedSmall, tokenizedLarge, 'only the sampled windows tokenized', 'the whole text tokenized'),
   ];
+
+  /** The 4 MiB run, then the 2 GiB run against it. */
+  function smallAndLarge(what: string, s: Measured<number>, l: Measured<number>, largeNote: string, smallNote?: string): BenchRow[] {
+    return [
+      { group: 'data', what: `${what}, ${(fs.statSync(small).size / 2 ** 20).toFixed(1)} MiB text`, seconds: s.seconds, peakRssMiB: s.peakRssMiB, note: `${s.value} tokens${smallNote ? `; ${smallNote}` : ''}` },
+      {
+        group: 'data',
+        what: `${what}, 2 GiB text`,
+        seconds: l.seconds,
+        peakRssMiB: l.peakRssMiB,
+        baseline: '4 MiB text',
+        ratio: l.peakRssMiB / s.peakRssMiB,
+        target: `RSS ≤ small text + 50 MiB (${(l.peakRssMiB - s.peakRssMiB).toFixed(0)} MiB more)`,
+        note: `${l.value} tokens; ${largeNote}`,
+      },
+    ];
+  }
 }
 
 /**

@@ -79,7 +79,8 @@ export function textCalibration(file: string, o: TextCalibrationOptions): Calibr
 function tokenStream(file: string, o: TextCalibrationOptions, seq: number, samples: number): { stream: TokenRange; tokenizer: string; maxId(): number } {
   const part = o.split === 'validation' ? 'validation' : 'train';
   const tokenizer = findTokenizer(o.modelFile);
-  const table = tokenizer ? byteTokenTable(readTokenizerJson(tokenizer)) : undefined;
+  const json = tokenizer ? readTokenizerJson(tokenizer) : undefined;
+  const table = json ? byteTokenTable(json) : undefined;
   if (!tokenizer || table) {
     const text = byteText(file, table, VALIDATION_FRACTION);
     if (text.train.length < 2 || text.validation.length < 2) throw new SubcloneError('MissingData', `${file} is too short to train on (${text.totalBytes} bytes)`);
@@ -90,7 +91,7 @@ function tokenStream(file: string, o: TextCalibrationOptions, seq: number, sampl
     return { stream: text[part], tokenizer: tokenizer ?? 'bytes', maxId: () => (o.vocab !== null && widest >= o.vocab ? (max ??= text.maxId()) : -1) };
   }
   if (textFileSize(file) >= SAMPLED_TEXT_MIN_BYTES) {
-    const text = sampledText(file, tokenizerEncoder(tokenizer), VALIDATION_FRACTION);
+    const text = sampledText(file, tokenizerEncoder(tokenizer, json), VALIDATION_FRACTION);
     const windows = text.windows(part, samples, seq, { ...(o.signal ? { signal: o.signal } : {}), ...(o.onProgress ? { onProgress: o.onProgress } : {}) });
     return { stream: windows, tokenizer, maxId: () => windows.maxId() };
   }

@@ -62,8 +62,9 @@ export function loadTextTokens(file: string, options: TextDataOptions = {}): Tex
     throw new SubcloneError('MissingData', `cannot read the text data ${file}: ${errorMessage(e)}`, { cause: e });
   }
   const split = heldOutSplit(bytes.length, options.validationFraction ?? VALIDATION_FRACTION, (i) => bytes[i]);
-  const table = options.tokenizer ? byteTokenTable(readTokenizerJson(options.tokenizer)) : undefined;
-  const encode = options.tokenizer && !table ? tokenizerEncoder(options.tokenizer) : undefined;
+  const json = options.tokenizer ? readTokenizerJson(options.tokenizer) : undefined;
+  const table = json ? byteTokenTable(json) : undefined;
+  const encode = options.tokenizer && json && !table ? tokenizerEncoder(options.tokenizer, json) : undefined;
   const total = bytes.length;
   let done = 0;
   const part = (from: number, to: number): Int32Array => {
@@ -117,14 +118,17 @@ export function readTokenizerJson(file: string): object {
   }
 }
 
-/** The tokenizer.json's encoder (its tokenizer_config.json beside it when there is one), without special tokens. */
-export function tokenizerEncoder(file: string): (text: string) => number[] {
+/**
+ * The tokenizer.json's encoder (its tokenizer_config.json beside it when there is one), without special tokens.
+ * `json`: the file's content when the caller has parsed it already (a large vocabulary's file takes a while).
+ */
+export function tokenizerEncoder(file: string, json?: object): (text: string) => number[] {
   let tokenizer: Tokenizer;
   try {
-    const json = readTokenizerJson(file);
+    const content = json ?? readTokenizerJson(file);
     const configFile = path.join(path.dirname(file), 'tokenizer_config.json');
     const config = fs.existsSync(configFile) ? (JSON.parse(fs.readFileSync(configFile, 'utf8')) as object) : {};
-    tokenizer = new Tokenizer(json, config);
+    tokenizer = new Tokenizer(content, config);
   } catch (e) {
     throw new SubcloneError('MissingData', `cannot load the tokenizer ${file}: ${errorMessage(e)}`, { cause: e });
   }

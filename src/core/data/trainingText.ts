@@ -29,7 +29,8 @@ export function loadTrainingText(file: string, o: TrainingTextOptions): TextToke
   if (textFileSize(file) < SAMPLED_TEXT_MIN_BYTES) return loadTextTokens(file, { ...(o.tokenizer ? { tokenizer: o.tokenizer } : {}), ...(o.signal ? { signal: o.signal } : {}) });
   const piece = o.span * WINDOWS_PER_PIECE;
   const heldOut = (o.evalWindows === 'all' ? MAX_HELD_OUT_WINDOWS : Math.max(1, o.evalWindows)) * o.span;
-  const table = o.tokenizer ? byteTokenTable(readTokenizerJson(o.tokenizer)) : undefined;
+  const json = o.tokenizer ? readTokenizerJson(o.tokenizer) : undefined;
+  const table = json ? byteTokenTable(json) : undefined;
   if (!o.tokenizer || table) {
     const text = byteText(file, table, VALIDATION_FRACTION);
     const stride = Math.floor((text.train.length - piece) / (TRAINING_PIECES - 1));
@@ -38,7 +39,7 @@ export function loadTrainingText(file: string, o: TrainingTextOptions): TextToke
     const validation = text.validation.read(0, Math.min(heldOut, text.validation.length));
     return { train, validation, trainPiece: piece, tokenizer: o.tokenizer ?? 'bytes', splitByte: text.splitByte, totalBytes: text.totalBytes };
   }
-  const text = sampledText(file, tokenizerEncoder(o.tokenizer), VALIDATION_FRACTION);
+  const text = sampledText(file, tokenizerEncoder(o.tokenizer, json), VALIDATION_FRACTION);
   const signal = o.signal ? { signal: o.signal } : {};
   const train = text.windows('train', TRAINING_PIECES, piece, signal);
   const validation = text.windows('validation', 1, heldOut, signal);
