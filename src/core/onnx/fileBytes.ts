@@ -5,6 +5,15 @@ const CHUNK = 256 * 1024 * 1024;
 
 /** Opens a model file for reading; a folder or a missing file gets a message that says so. The caller closes `fd`. */
 export function openModelFile(file: string): { fd: number; size: number } {
+  return openFileForReading(file, () => {
+    const onnx = fs.readdirSync(file).filter((f) => f.toLowerCase().endsWith('.onnx'));
+    const hint = onnx.length ? `; it holds ${onnx.slice(0, 3).join(', ')}${onnx.length > 3 ? ', …' : ''}` : '';
+    return `${file} is a folder, not an ONNX model file: give the .onnx file itself${hint}`;
+  });
+}
+
+/** Opens a file for reading: a missing one is MissingData, a folder BadModel with `folderMessage()`. The caller closes `fd`. */
+export function openFileForReading(file: string, folderMessage: () => string): { fd: number; size: number } {
   let fd: number;
   try {
     fd = fs.openSync(file, 'r');
@@ -13,11 +22,7 @@ export function openModelFile(file: string): { fd: number; size: number } {
   }
   try {
     const stat = fs.fstatSync(fd);
-    if (stat.isDirectory()) {
-      const onnx = fs.readdirSync(file).filter((f) => f.toLowerCase().endsWith('.onnx'));
-      const hint = onnx.length ? `; it holds ${onnx.slice(0, 3).join(', ')}${onnx.length > 3 ? ', …' : ''}` : '';
-      throw new SubcloneError('BadModel', `${file} is a folder, not an ONNX model file: give the .onnx file itself${hint}`);
-    }
+    if (stat.isDirectory()) throw new SubcloneError('BadModel', folderMessage());
     return { fd, size: stat.size };
   } catch (e) {
     fs.closeSync(fd);

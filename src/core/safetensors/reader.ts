@@ -1,6 +1,6 @@
 import * as fs from 'node:fs';
-import { SubcloneError, errorMessage } from '../errors';
-import { formatBytes, readRange } from '../onnx/fileBytes';
+import { SubcloneError } from '../errors';
+import { formatBytes, openFileForReading, readRange } from '../onnx/fileBytes';
 import { quote } from '../quote';
 import { SIZE_PREFIX_BYTES, headerByteLength, parseHeader, type SafetensorsEntry } from './format';
 
@@ -30,21 +30,14 @@ export interface SafetensorsFile {
 
 /** Opens a safetensors file and validates its header; the caller closes it. Nothing but the header is read here. */
 export function openSafetensors(file: string): SafetensorsFile {
-  let fd: number;
+  const { fd, size } = openFileForReading(file, () => `${file} is a folder, not a .safetensors file`);
   try {
-    fd = fs.openSync(file, 'r');
-  } catch (e) {
-    throw new SubcloneError('MissingData', `cannot open ${file}: ${errorMessage(e)}`, { cause: e });
-  }
-  try {
-    const stat = fs.fstatSync(fd);
-    if (stat.isDirectory()) throw new SubcloneError('BadModel', `${file} is a folder, not a .safetensors file`);
-    const prefix = new Uint8Array(Math.min(SIZE_PREFIX_BYTES, stat.size));
+    const prefix = new Uint8Array(Math.min(SIZE_PREFIX_BYTES, size));
     readRange(fd, prefix, 0, prefix.length, file);
-    const headerBytes = new Uint8Array(SIZE_PREFIX_BYTES + headerByteLength(prefix, stat.size, file));
+    const headerBytes = new Uint8Array(SIZE_PREFIX_BYTES + headerByteLength(prefix, size, file));
     readRange(fd, headerBytes, 0, headerBytes.length, file);
-    const header = parseHeader(headerBytes, stat.size, file);
-    return new OpenSafetensorsFile(file, fd, stat.size, header.dataStart, header.tensors, header.metadata);
+    const header = parseHeader(headerBytes, size, file);
+    return new OpenSafetensorsFile(file, fd, size, header.dataStart, header.tensors, header.metadata);
   } catch (e) {
     fs.closeSync(fd);
     throw e;
