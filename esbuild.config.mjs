@@ -27,6 +27,8 @@ const builds = [
   { ...node, entryPoints: { worker: 'src/worker/main.ts' }, outdir: 'dist' },
   // One convergence-sweep member per worker thread, started by the CLI and by the worker (src/core/converge/memberPool.ts).
   { ...node, entryPoints: { convergeMember: 'src/core/converge/memberThread.ts' }, outdir: 'dist' },
+  // The recognition probe's run, in a process of its own (src/core/graph/probe.ts).
+  { ...node, entryPoints: { probeProcess: 'src/core/graph/probeProcess.ts' }, outdir: 'dist' },
   {
     bundle: true,
     platform: 'browser',

@@ -1,4 +1,5 @@
 import { spawn } from 'node:child_process';
+import * as fs from 'node:fs';
 import * as path from 'node:path';
 
 /** One line of the benchmark table. */
@@ -23,26 +24,45 @@ export interface Measured<T> {
 
 /**
  * Runs a bench task in a fresh Node process (so its peak RSS is its own): `bench/tasks/<task>.ts` is executed with
- * the given arguments and must print one JSON line `{"seconds":…, "value":…}` last. Peak RSS comes from the
- * child's resource usage.
+ * the given arguments and must print one JSON line `{"seconds":…, "value":…}` last. Peak RSS is the larger of the
+ * task's own (its resource usage) and the sum over the task and the processes it starts (the recognition probe),
+ * sampled every 20 ms.
  */
 export function runTask<T = unknown>(task: string, args: string[] = []): Promise<Measured<T>> {
   const script = path.join(__dirname, 'tasks', `${task}.ts`);
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, ['--import', 'tsx', script, ...args], { stdio: ['ignore', 'pipe', 'inherit'] });
     let out = '';
+    let treePeak = 0;
+    const sampler = setInterval(() => (treePeak = Math.max(treePeak, treeRssKiB(child.pid!))), 20);
     child.stdout.on('data', (d) => (out += d));
     child.on('close', (code) => {
+      clearInterval(sampler);
       if (code !== 0) return reject(new Error(`bench task ${task} exited with ${code}`));
       const last = out.trim().split('\n').pop() ?? '';
       try {
         const parsed = JSON.parse(last) as { seconds: number; value: T; peakRssMiB: number };
-        resolve(parsed);
+        resolve({ ...parsed, peakRssMiB: Math.max(parsed.peakRssMiB, treePeak / 1024) });
       } catch {
         reject(new Error(`bench task ${task} printed no result: ${out}`));
       }
     });
   });
+}
+
+/** Resident memory of a process and all its descendants now, in KiB (Linux /proc; 0 once it has ended). */
+function treeRssKiB(pid: number): number {
+  let total = 0;
+  try {
+    total += Number(/VmRSS:\s+(\d+)/.exec(fs.readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? 0);
+    for (const task of fs.readdirSync(`/proc/${pid}/task`)) {
+      const children = fs.readFileSync(`/proc/${pid}/task/${task}/children`, 'utf8').trim();
+      for (const c of children ? children.split(/\s+/) : []) total += treeRssKiB(Number(c));
+    }
+  } catch {
+    // The process ended while it was read.
+  }
+  return total;
 }
 
 /** For use inside a task: times `fn` and prints the result line the harness reads. */

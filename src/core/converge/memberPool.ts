@@ -1,7 +1,6 @@
-import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { Worker } from 'node:worker_threads';
 import { SubcloneError, errorMessage, isSubcloneError, type ErrorCode } from '../errors';
+import { helperScript, startThread } from '../spawn/helperScript';
 import type { TrainProgress } from '../train/trainLoop';
 import { runMember, type MemberHooks, type MemberResult, type MemberTask } from './member';
 import type { FromMember, ToMember } from './memberMessages';
@@ -25,25 +24,6 @@ export interface PoolHooks {
 export const MEMBER_BUNDLE = 'convergeMember.js';
 
 /**
- * The member thread's script: beside the running bundle (dist/cli.js, dist/worker.js → dist/convergeMember.js),
- * or the TypeScript source when running from source under tsx (tests, benchmarks).
- */
-export function memberScript(): string {
-  if (__filename.endsWith('.ts')) return path.join(__dirname, 'memberThread.ts');
-  return path.join(__dirname, MEMBER_BUNDLE);
-}
-
-/** tsx's CommonJS hook (a dev dependency: only sources under tsx use it; the bundles never do). */
-const TSX_HOOK = 'tsx/cjs';
-
-/** A worker thread on the member script; TypeScript sources load through tsx's require hook. */
-function memberWorker(script: string, task: MemberTask): Worker {
-  if (!script.endsWith('.ts')) return new Worker(script, { workerData: task });
-  const hook = require.resolve(TSX_HOOK);
-  return new Worker(`require(${JSON.stringify(hook)}); require(${JSON.stringify(script)});`, { eval: true, workerData: task });
-}
-
-/**
  * Runs members `parallel` at a time in `order` (indexes into tasks): with parallel 1 one after another in this
  * thread, otherwise each in its own worker thread. Cancelling stops every running member before its next step and
  * starts no more; members that never started end 'cancelled'. Resolves when every member has ended.
@@ -55,8 +35,7 @@ export async function runPool(tasks: readonly MemberTask[], order: readonly numb
     outcomes[i] = o;
     hooks.onEnd?.(i, o);
   };
-  const script = parallel > 1 ? memberScript() : '';
-  if (parallel > 1 && !fs.existsSync(script)) throw new SubcloneError('Runtime', `the sweep member script ${script} is missing (rebuild with node esbuild.config.mjs)`);
+  const script = parallel > 1 ? helperScript(path.join(__dirname, 'memberThread.ts'), MEMBER_BUNDLE, 'sweep member') : '';
   const lane = async () => {
     for (let i = queue.shift(); i !== undefined; i = queue.shift()) {
       if (hooks.signal?.aborted) {
@@ -90,7 +69,7 @@ async function inThread(task: MemberTask, hooks: MemberHooks): Promise<MemberOut
 
 function inWorker(script: string, task: MemberTask, hooks: MemberHooks): Promise<MemberOutcome> {
   return new Promise((resolve) => {
-    const worker = memberWorker(script, task);
+    const worker = startThread(script, task);
     let settled = false;
     const settle = (o: MemberOutcome) => {
       if (settled) return;

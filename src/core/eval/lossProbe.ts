@@ -94,7 +94,8 @@ type SessionChoice = Parameters<typeof openModelSession>[1];
 
 /** Mean next-token cross-entropy with the loss reduced inside the graph: one float per batch leaves onnxruntime. */
 async function lossInGraph(model: OnnxModel, logits: string, batches: Feeds[], ids: string, mask: string | undefined, options: SessionChoice, signal?: AbortSignal): Promise<number> {
-  const scored = tokenLossModel(model, logits);
+  const dims = batches.map((b) => b[ids].dims);
+  const scored = tokenLossModel(model, logits, { batch: Math.max(1, ...dims.map((d) => Number(d[0]))), sequence: Math.max(1, ...dims.map((d) => Number(d[d.length - 1]))) });
   try {
     const { session } = await openModelSession(scored, options);
     try {

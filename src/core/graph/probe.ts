@@ -1,6 +1,7 @@
+import * as path from 'node:path';
 import { create, toBinary } from '@bufbuild/protobuf';
 import * as ort from 'onnxruntime-node';
-import { SubcloneError, errorLine } from '../errors';
+import { SubcloneError, errorLine, throwIfAborted } from '../errors';
 import { DataType, isFloatType, ortTypeName } from '../onnx/dataType';
 import type { OnnxModel } from '../onnx/onnxModel';
 import {
@@ -17,15 +18,10 @@ import {
 import { elementCount, tensorDims } from '../onnx/tensorValues';
 import { valueSpec } from '../onnx/valueInfo';
 import { quote } from '../quote';
+import { helperScript, startProcess } from '../spawn/helperScript';
+import type { ProbedValue, ProbeReply, ProbeTask } from './probeRun';
 
-/** What a probe run saw for one value. */
-export interface ProbedValue {
-  dims: number[];
-  /** ORT type name ('float32', 'int64', …). */
-  type: string;
-  /** The content, for small integer/bool tensors and scalars (shape plumbing, masks' shapes are enough). */
-  values?: number[];
-}
+export type { ProbedValue } from './probeRun';
 
 export interface ProbeShape {
   batch: number;
@@ -40,15 +36,20 @@ export const DEFAULT_PROBE: ProbeShape = { batch: 2, sequence: 7, past: 3 };
 
 /** Above this many elements a float initializer is replaced by ConstantOfShape for the probe. */
 const STRIP_ABOVE = 4096;
-const KEEP_VALUES_UP_TO = 64;
+
+/** The bundle name of the probe thread's entry (esbuild.config.mjs; shipped in the .vsix by .vscodeignore). */
+export const PROBE_BUNDLE = 'probeProcess.js';
 
 /**
  * Runs the model once in onnxruntime on synthetic inputs with every intermediate value exposed, and returns the
  * shape (and small values) of each. This is the "real run" that stands in wherever static shape inference would
  * need a rule per op. Large float weights are replaced by ConstantOfShape, so the probe's memory stays small
- * whatever the model's size; shapes and shape plumbing do not depend on weight values.
+ * whatever the model's size; shapes and shape plumbing do not depend on weight values. The run happens in a child
+ * process (probeProcess.ts), so nothing it allocated outlives it: its outputs, copied into JavaScript, would
+ * otherwise wait for a garbage collection while the next session loads the weights (on the 400 MB GPT-2 that
+ * cost the importance run 100 MiB of peak memory).
  */
-export async function probeModel(model: OnnxModel, shape: ProbeShape = DEFAULT_PROBE, feeds?: Record<string, ort.Tensor>): Promise<Map<string, ProbedValue>> {
+export async function probeModel(model: OnnxModel, shape: ProbeShape = DEFAULT_PROBE, signal?: AbortSignal): Promise<Map<string, ProbedValue>> {
   const heavy = weightDerivedShapes(model);
   const probeProto = strippedCopy(model, heavy);
   const g = probeProto.graph!;
@@ -61,46 +62,44 @@ export async function probeModel(model: OnnxModel, shape: ProbeShape = DEFAULT_P
       }
     }
   }
-  const actualFeeds = feeds ?? syntheticFeeds(model, shape);
-  let session: ort.InferenceSession;
-  try {
-    session = await ort.InferenceSession.create(toBinary(ModelProtoSchema, probeProto), {
-      graphOptimizationLevel: 'disabled',
-      // Weights materialise one at a time; without a memory pattern or arena each is freed after its last use.
-      enableCpuMemArena: false,
-      enableMemPattern: false,
-      // Fatal only: a failed run comes back as the error below; onnxruntime's own log line would repeat it on stderr.
-      logSeverityLevel: 4,
-    });
-  } catch (e) {
-    throw new SubcloneError('Unsupported', `onnxruntime cannot load ${model.file ?? 'this model'}: ${errorLine(e)}`, { cause: e });
-  }
-  try {
-    const results = await session.run(actualFeeds);
-    const probed = new Map<string, ProbedValue>(heavy);
-    for (const [name, tensor] of Object.entries(results)) probed.set(name, describe(tensor));
-    for (const [name, tensor] of Object.entries(actualFeeds)) probed.set(name, describe(tensor));
-    return probed;
-  } catch (e) {
+  const feeds = syntheticFeeds(model, shape);
+  const bytes = toBinary(ModelProtoSchema, probeProto);
+  const task: ProbeTask = { model: bytes, feeds: Object.entries(feeds).map(([name, t]) => ({ name, type: t.type, dims: [...t.dims], data: t.data })) };
+  const reply = await inProcess(task, model.file ?? 'the model', signal);
+  if (!reply.ok) {
     // A model onnxruntime loads but cannot run on a few tokens (a shape constant that does not fit, an index out of
     // range) cannot be recognised: a model Subclone cannot handle, like one onnxruntime cannot load.
-    const input = feeds ? 'the given input' : `a probe input (${describeFeeds(actualFeeds)})`;
-    throw new SubcloneError('Unsupported', `onnxruntime cannot run ${model.file ?? 'this model'} on ${input}: ${errorLine(e)}`, { cause: e });
-  } finally {
-    await session.release();
+    const what = reply.stage === 'load' ? `load ${model.file ?? 'this model'}` : `run ${model.file ?? 'this model'} on a probe input (${describeFeeds(feeds)})`;
+    throw new SubcloneError('Unsupported', `onnxruntime cannot ${what}: ${reply.message}`);
   }
+  return new Map([...heavy, ...reply.values]);
+}
+
+/** Runs the probe in a child process (probeProcess.ts); cancelling through `signal` ends it. */
+function inProcess(task: ProbeTask, file: string, signal?: AbortSignal): Promise<ProbeReply> {
+  const script = helperScript(path.join(__dirname, 'probeProcess.ts'), PROBE_BUNDLE, 'probe process');
+  return new Promise((resolve, reject) => {
+    throwIfAborted(signal);
+    const child = startProcess(script);
+    let settled = false;
+    const settle = (f: () => void) => {
+      if (settled) return;
+      settled = true;
+      signal?.removeEventListener('abort', cancel);
+      if (child.exitCode === null) child.kill();
+      f();
+    };
+    const cancel = () => settle(() => reject(new SubcloneError('Cancelled', 'cancelled')));
+    signal?.addEventListener('abort', cancel, { once: true });
+    child.once('message', (reply: ProbeReply) => settle(() => resolve(reply)));
+    child.once('error', (e) => settle(() => reject(new SubcloneError('Runtime', `the probe process could not start: ${errorLine(e)}`, { cause: e }))));
+    child.once('exit', (code, sig) => settle(() => reject(new SubcloneError('Unsupported', `onnxruntime stopped while probing ${file} (${sig ? `signal ${sig}` : `exit code ${code}`})`))));
+    child.send(task);
+  });
 }
 
 function describeFeeds(feeds: Record<string, ort.Tensor>): string {
   return Object.entries(feeds).map(([name, t]) => `${quote(name)} [${t.dims.join(', ')}]`).join(', ');
-}
-
-function describe(t: ort.Tensor): ProbedValue {
-  const out: ProbedValue = { dims: [...t.dims], type: t.type };
-  if (t.size <= KEEP_VALUES_UP_TO && t.type !== 'string') {
-    out.values = Array.from(t.data as ArrayLike<number | bigint>, (v) => Number(v));
-  }
-  return out;
 }
 
 const LAYOUT_OPS = new Set(['Transpose', 'Cast', 'CastLike', 'Identity']);

@@ -37,7 +37,7 @@ export async function analyzeModel(model: OnnxModel, options: RecognizeOptions =
   checkSupported(model);
   const graph = new Graph(model);
   checkGraph(model, graph);
-  const probed = await probeModel(model, { ...DEFAULT_PROBE, ...options.probe });
+  const probed = await probeModel(model, { ...DEFAULT_PROBE, ...options.probe }, options.signal);
   throwIfAborted(options.signal);
   const statics = staticValues(graph);
   const isStatic = (v: string) => statics.has(v);

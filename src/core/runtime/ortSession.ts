@@ -8,6 +8,10 @@ export interface SessionOptions {
   threads?: number;
   /** Graph optimisation level (default 'all'). */
   optimization?: 'disabled' | 'basic' | 'extended' | 'all';
+  /** onnxruntime's memory pattern (one pre-planned block for all of a run's activations; default on). */
+  memoryPattern?: boolean;
+  /** onnxruntime's pre-packing of MatMul weights into its kernels' layout (a second copy of them; default on). */
+  prepacking?: boolean;
   /** Folder that external data locations resolve against when the model is given as bytes. */
   externalDataFolder?: string;
   /** Receives a one-line notice when CUDA was wanted but the CPU runs instead. */
@@ -33,7 +37,13 @@ export async function openSession(model: Uint8Array | string, options: SessionOp
     graphOptimizationLevel: options.optimization ?? 'all',
     logSeverityLevel: 3,
     ...(options.threads ? { intraOpNumThreads: options.threads } : {}),
-    ...(options.externalDataFolder ? { extra: { session: { model_external_initializers_file_folder_path: options.externalDataFolder } } } : {}),
+    ...(options.memoryPattern === false ? { enableMemPattern: false } : {}),
+    extra: {
+      session: {
+        ...(options.externalDataFolder ? { model_external_initializers_file_folder_path: options.externalDataFolder } : {}),
+        ...(options.prepacking === false ? { disable_prepacking: '1' } : {}),
+      },
+    },
   };
   let notice: string | undefined;
   if (preference !== 'cpu') {

@@ -149,22 +149,30 @@ export async function subclone(file: string, o: SubcloneOptions): Promise<Subclo
     }
     assertShape(map, shape, blocks);
 
-    progress(0.72, 'building the subclone');
+    // The parent is scored before the child exists, and the random init after the child's loss: the models held in
+    // memory beside each onnxruntime session are only the ones it needs.
+    let parentLoss: number | undefined;
+    if (heldOut) {
+      progress(0.72, 'verifying: the parent\'s loss');
+      parentLoss = await heldOut.loss(parent, undefined, o.signal);
+    }
+    progress(0.76, 'building the subclone');
     const keep = selectWidths(map, shape, scores, blocks);
     const child = buildChild(parent, map, { blocks, keep }, { scale: o.scale ?? true });
     throwIfAborted(o.signal);
 
     let verification: Provenance['verification'] = null;
-    if (heldOut) {
-      progress(0.78, 'verifying: parent, subclone and random-init losses');
+    if (heldOut && parentLoss !== undefined) {
+      progress(0.8, 'verifying: subclone and random-init losses');
+      const childLoss = await heldOut.loss(child.model, keep.D, o.signal);
       const target = trainingTargetFromMap(map);
       const childNames = new Set(child.model.graph.initializer.map((t) => t.name));
       const random = randomInit(child.model, { ...target, layers: blocks.length, params: target.params.filter((p) => childNames.has(p.name) && (!p.copyOf || childNames.has(p.copyOf))) }, o.seed ?? 0);
       verification = {
         metric: heldOut.metric,
         data: heldOut === probe ? 'calibration' : 'held-out',
-        parent: await heldOut.loss(parent, undefined, o.signal),
-        child: await heldOut.loss(child.model, keep.D, o.signal),
+        parent: parentLoss,
+        child: childLoss,
         randomInit: await heldOut.loss(random, keep.D, o.signal),
         batches: heldOut.batches,
         count: heldOut.count,

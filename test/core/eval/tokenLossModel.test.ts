@@ -12,12 +12,22 @@ import { loadFixture } from '../train/fixtureTarget';
  * JavaScript) equals PyTorch's next-token cross-entropy on every causal fixture, fp16 logits included.
  */
 describe('in-graph next-token loss', () => {
+  const chunked: string[] = [];
   for (const id of fixtureIds()) {
-    it(`${id}: Σ w · nll matches PyTorch's cross-entropy`, async function () {
+    for (const chunks of [false, true]) {
+    it(`${id}: Σ w · nll matches PyTorch's cross-entropy${chunks ? ', the head run on 2-token slices one after another' : ''}`, async function () {
       const f = loadFixture(path.dirname(fixturePath(id)));
       try {
         if (f.truth.loss.kind !== 'causal_lm_ce') this.skip();
-        const scored = tokenLossModel(f.model, f.truth.loss.output);
+        const dims = f.lossFeeds[LOSS_TARGETS].dims.map(Number);
+        const scored = chunks ? tokenLossModel(f.model, f.truth.loss.output, { batch: dims[0], sequence: dims[1] }, 2 * dims[0]) : tokenLossModel(f.model, f.truth.loss.output);
+        const lossHeads = scored.graph.node.filter((n) => n.opType === 'ReduceLogSumExp').length;
+        if (chunks && lossHeads > 1) {
+          assert.equal(lossHeads, Math.ceil(dims[1] / 2), 'one loss per 2-token slice');
+          chunked.push(id);
+        } else {
+          assert.equal(lossHeads, 1);
+        }
         const { session } = await openModelSession(scored, { provider: 'cpu' });
         try {
           // The fixture's weights are 1/count on counted positions, so the sum is PyTorch's mean.
@@ -35,5 +45,10 @@ describe('in-graph next-token loss', () => {
         f.model.close();
       }
     });
+    }
   }
+
+  it('the head is cut into slices on every causal fixture whose head is a MatMul chain', () => {
+    for (const id of ['gpt2-op17', 'llama-op17']) assert.ok(chunked.includes(id), `${id} was not chunked (chunked: ${chunked.join(', ')})`);
+  });
 });
