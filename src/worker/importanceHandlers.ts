@@ -7,7 +7,7 @@ import { selectionFor, widthScoresOf } from '../core/subclone/shapeSelection';
 import { assertShape } from '../core/subclone/shape';
 import type { CallContext } from './handlers';
 import { mapOf } from './mapCache';
-import { knownSearch, mismatchOf, probeFor, rememberSearch, reportOf, requireModelOf } from './reportCache';
+import { knownSearch, mismatchOf, withProbe, rememberSearch, reportOf, requireModelOf } from './reportCache';
 import type { Params, Result } from '../protocol/workerProtocol';
 
 /** The importance panel's worker methods. */
@@ -46,14 +46,15 @@ export const importanceHandlers = {
     const parent = OnnxModel.load(modelFile);
     try {
       progress(undefined, 'preparing the calibration loss');
-      const probe = await probeFor(modelFile, parent, map, report, provider, signal);
-      const result = await searchBlocksForShape(parent, map, shape, widthScoresOf(report), probe, {
-        signal,
-        onProgress: (done, total, best) => progress(done / total, `block candidate ${done}/${total}${best ? ` (best ${best.loss.toFixed(3)} with [${best.blocks.join(', ')}])` : ''}`),
+      return await withProbe(modelFile, parent, map, report, provider, signal, async (probe) => {
+        const result = await searchBlocksForShape(parent, map, shape, widthScoresOf(report), probe, {
+          signal,
+          onProgress: (done, total, best) => progress(done / total, `block candidate ${done}/${total}${best ? ` (best ${best.loss.toFixed(3)} with [${best.blocks.join(', ')}])` : ''}`),
+        });
+        const search = { shape, chosen: result.chosen, method: result.method, metric: probe.metric, candidates: result.candidates, source: { kind: 'search' as const } };
+        rememberSearch(modelFile, reportFile, search);
+        return search;
       });
-      const search = { shape, chosen: result.chosen, method: result.method, metric: probe.metric, candidates: result.candidates, source: { kind: 'search' as const } };
-      rememberSearch(modelFile, reportFile, search);
-      return search;
     } finally {
       parent.close();
     }
@@ -67,14 +68,15 @@ export const importanceHandlers = {
     const parent = OnnxModel.load(modelFile);
     try {
       progress(undefined, 'preparing the calibration loss');
-      const probe = await probeFor(modelFile, parent, map, report, provider, signal);
-      const { result, searches } = await fitBudget(parent, map, report, probe, parameters, {
-        ...(candidates ? { candidates } : {}),
-        signal,
-        onProgress: (done, total, message) => progress(done / total, message),
+      return await withProbe(modelFile, parent, map, report, provider, signal, async (probe) => {
+        const { result, searches } = await fitBudget(parent, map, report, probe, parameters, {
+          ...(candidates ? { candidates } : {}),
+          signal,
+          onProgress: (done, total, message) => progress(done / total, message),
+        });
+        searches.forEach((s, i) => rememberSearch(modelFile, reportFile, { shape: result.candidates[i].shape, chosen: s.chosen, method: s.method, metric: probe.metric, candidates: s.candidates, source: { kind: 'search' } }));
+        return result;
       });
-      searches.forEach((s, i) => rememberSearch(modelFile, reportFile, { shape: result.candidates[i].shape, chosen: s.chosen, method: s.method, metric: probe.metric, candidates: s.candidates, source: { kind: 'search' } }));
-      return result;
     } finally {
       parent.close();
     }

@@ -67,20 +67,46 @@ export function knownSearch(modelFile: string, reportFile: string, shape: Target
 }
 
 // The scoring probe holds a few calibration batches (and, for encoders, the parent's outputs on them): keep the
-// last one, by model, data and seed, so repeated scoring does not tokenize the data again.
-let probe: { key: string; probe: Promise<LossProbe> } | undefined;
+// last one, by model, data and seed, so repeated scoring does not tokenize the data again. A probe replaced is
+// closed (its reference file freed) once no call still uses it.
+interface CachedProbe {
+  key: string;
+  probe: Promise<LossProbe>;
+  users: number;
+  replaced: boolean;
+}
+let cached: CachedProbe | undefined;
 
-/** The loss probe `apply` would use for a report's calibration data (the same batches, seed 0). */
-export function probeFor(modelFile: string, parent: OnnxModel, map: TransformerMap, report: ImportanceReport, provider: ProviderPreference, signal: AbortSignal): Promise<LossProbe> {
+/** Runs `use` with the loss probe `apply` would use for a report's calibration data (the same batches, seed 0). */
+export async function withProbe<T>(modelFile: string, parent: OnnxModel, map: TransformerMap, report: ImportanceReport, provider: ProviderPreference, signal: AbortSignal, use: (probe: LossProbe) => Promise<T>): Promise<T> {
+  const entry = probeEntry(modelFile, parent, map, report, provider, signal);
+  entry.users++;
+  try {
+    return await use(await entry.probe);
+  } finally {
+    entry.users--;
+    closeIfUnused(entry);
+  }
+}
+
+function probeEntry(modelFile: string, parent: OnnxModel, map: TransformerMap, report: ImportanceReport, provider: ProviderPreference, signal: AbortSignal): CachedProbe {
   const scoring = lossScoringOf(report);
   if (!scoring.available) throw new SubcloneError('BadArgument', scoring.reason ?? 'this report cannot score shapes by loss');
   const data = report.calibration.path!;
   const key = JSON.stringify([path.resolve(modelFile), stamp(modelFile), data, stamp(data), provider]);
-  if (probe?.key === key) return probe.probe;
-  const made = scoringProbe(modelFile, parent, map, { kind: 'path', path: data }, DEFAULT_EVAL_SAMPLES, { provider, signal });
-  made.catch(() => {
-    if (probe?.probe === made) probe = undefined;
+  if (cached?.key === key) return cached;
+  if (cached) {
+    cached.replaced = true;
+    closeIfUnused(cached);
+  }
+  const entry: CachedProbe = { key, probe: scoringProbe(modelFile, parent, map, { kind: 'path', path: data }, DEFAULT_EVAL_SAMPLES, { provider, signal }), users: 0, replaced: false };
+  entry.probe.catch(() => {
+    if (cached === entry) cached = undefined;
   });
-  probe = { key, probe: made };
-  return made;
+  cached = entry;
+  return entry;
+}
+
+function closeIfUnused(entry: CachedProbe): void {
+  if (entry.replaced && entry.users === 0) entry.probe.then((p) => p.close(), () => undefined);
 }

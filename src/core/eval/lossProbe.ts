@@ -9,6 +9,7 @@ import type { TransformerMap } from '../recognize/transformerMap';
 import { crossEntropy, distillationLossOf, floatOutput } from './modelLoss';
 import { inputRoles } from '../data/inputRoles';
 import { quote } from '../quote';
+import { SpilledArrays } from './spilledArrays';
 import { TOKEN_LOSS, TOKEN_LOSS_MIN_OPSET, tokenLossModel } from './tokenLossModel';
 
 /**
@@ -22,10 +23,14 @@ export interface LossProbe {
   /** Tokens (or images) scored. */
   count: number;
   loss(model: OnnxModel, keptD?: readonly number[], signal?: AbortSignal): Promise<number>;
+  /** Frees the parent's reference outputs (a temporary file when they are large); no loss can be asked after. */
+  close(): void;
 }
 
 export interface LossProbeOptions {
   provider?: ProviderPreference;
+  /** Bytes of the parent's reference outputs kept in memory before they go to a temporary file. */
+  spillAboveBytes?: number;
   signal?: AbortSignal;
   onNotice?: (message: string) => void;
 }
@@ -52,20 +57,26 @@ export async function makeLossProbe(parent: OnnxModel, map: TransformerMap, sour
         const inGraph = (model.opset('') ?? 0) >= TOKEN_LOSS_MIN_OPSET;
         return inGraph ? lossInGraph(model, head.output, batches, ids, mask, sessionOptions, signal) : lossInJs(model, head.output, batches, ids, mask, sessionOptions, signal);
       },
+      close() {},
     };
   }
-  // Distance to the parent: its outputs on the same batches are the reference.
+  // Distance to the parent: its outputs on the same batches are the reference, spilled to a temporary file when
+  // large (a masked-LM head's [batch, sequence, vocab] logits over every batch).
   const output = head?.output ?? map.final.hidden;
   const kind = head ? 'kl' : 'mse';
   const { session } = await openModelSession(parent, sessionOptions);
-  const reference: Float32Array[] = [];
+  const reference = new SpilledArrays(o.spillAboveBytes);
   let count = 0;
   try {
     for (const b of batches) {
+      throwIfAborted(o.signal);
       const out = (await session.run(complete(parent, b), [output]))[output];
-      reference.push(Float32Array.from(floatOutput(out)));
+      reference.push(floatOutput(out));
       count += out.dims.slice(0, -1).reduce((a, c) => a * c, 1);
     }
+  } catch (e) {
+    reference.close();
+    throw e;
   } finally {
     await session.release();
   }
@@ -80,13 +91,14 @@ export async function makeLossProbe(parent: OnnxModel, map: TransformerMap, sour
         for (let k = 0; k < batches.length; k++) {
           throwIfAborted(signal);
           const out = (await s.run(complete(model, batches[k]), [output]))[output];
-          total += distillationLossOf(floatOutput(out), out.dims[out.dims.length - 1], reference[k], kind, kind === 'mse' ? keptD : undefined);
+          total += distillationLossOf(floatOutput(out), out.dims[out.dims.length - 1], reference.get(k), kind, kind === 'mse' ? keptD : undefined);
         }
         return total / batches.length;
       } finally {
         await s.release();
       }
     },
+    close: () => reference.close(),
   };
 }
 

@@ -77,6 +77,7 @@ export async function subclone(file: string, o: SubcloneOptions): Promise<Subclo
   const progress = (f: number, m: string) => o.onProgress?.((reached = Math.max(reached, f)), m);
   checkRequest(o);
   const parent = OnnxModel.load(file);
+  const probes: LossProbe[] = [];
   try {
     progress(0.02, 'recognising the model');
     const { map } = await analyzeModel(parent, { signal: o.signal });
@@ -110,7 +111,9 @@ export async function subclone(file: string, o: SubcloneOptions): Promise<Subclo
       progress(0.32, 'preparing the calibration loss');
       const probeOptions = { provider: o.provider ?? 'auto', seed: o.seed ?? 0, ...(o.signal ? { signal: o.signal } : {}) };
       probe = await scoringProbe(file, parent, map, dataRequest, o.evalSamples ?? DEFAULT_EVAL_SAMPLES, probeOptions);
+      probes.push(probe);
       heldOut = dataRequest.kind === 'path' && map.dims.vocab !== null ? await scoringProbe(file, parent, map, { ...dataRequest, split: 'validation' }, o.verifySamples ?? 64, probeOptions) : probe;
+      if (heldOut !== probe) probes.push(heldOut);
     }
 
     let shape = o.shape;
@@ -219,6 +222,7 @@ export async function subclone(file: string, o: SubcloneOptions): Promise<Subclo
     progress(1, 'done');
     return { outDir, modelFile: path.join(outDir, 'model.onnx'), provenance };
   } finally {
+    for (const p of probes) p.close();
     parent.close();
   }
 }
