@@ -15,6 +15,9 @@ import type { SweepEstimate } from '../core/converge/estimate';
 import type { ConvergenceSetup } from '../core/converge/convergenceSetup';
 import type { BlockSearchView, Budget, BudgetResult, ImportanceAnalysis, PanelBlockPolicy, SelectionView } from './importanceProtocol';
 
+/** What apply writes: model.onnx, the Hugging Face checkpoint (model.safetensors + config.json), or both. */
+export type OutputFormat = 'both' | 'onnx' | 'hf';
+
 export interface WorkerMethods {
   /** Reads a model and summarises it. */
   summarize: { params: { file: string }; result: ModelSummary };
@@ -34,7 +37,7 @@ export interface WorkerMethods {
    * report (and reuses a loss-guided block search the panel already ran for this shape).
    */
   apply: {
-    params: { file: string; shape: TargetShape; data: string | null; outDir?: string; overwrite?: boolean; report?: string; blocks?: PanelBlockPolicy };
+    params: { file: string; shape: TargetShape; data: string | null; outDir?: string; overwrite?: boolean; report?: string; blocks?: PanelBlockPolicy; format?: OutputFormat };
     result: {
       outDir: string;
       modelFile: string;

@@ -52,7 +52,7 @@ export const handlers: Handlers = {
     });
     return { reportFile, summary: oneLineSummary(report) };
   },
-  async apply({ file, shape, data, outDir, overwrite, report, blocks }, ctx) {
+  async apply({ file, shape, data, outDir, overwrite, report, blocks, format }, ctx) {
     // The panel's loss-guided search for this shape ran on the report's data with apply's seed: reuse it.
     const search = report && (blocks ?? 'loss') === 'loss' && data !== null && data === reportOf(report).calibration.path ? knownSearch(file, report, shape) : null;
     const r = await subclone(file, {
@@ -63,6 +63,7 @@ export const handlers: Handlers = {
       ...(search ? { blockSearch: { chosen: search.chosen, candidates: search.candidates, method: search.method } } : {}),
       ...(outDir ? { outDir } : {}),
       overwrite: overwrite ?? false,
+      ...(format ? { format } : {}),
       provider: ctx.provider,
       signal: ctx.signal,
       onProgress: (f, m) => ctx.progress(f, m),

@@ -24,7 +24,7 @@ describe('subclone apply', function () {
     const r = await runCli(['apply', model, '--layers', '3', '--dim', '96', '--heads', '3', '--ffn', '384', '--data', path.join(dir, 'kjv.txt'), '--json']);
     assert.equal(r.code, 0, r.stderr);
     const out = path.join(dir, 'model-subclone-3L-96d-3h-384f');
-    assert.deepEqual(fs.readdirSync(out).sort(), ['config.json', 'model.onnx', 'subclone.json', 'tokenizer.json', 'tokenizer_config.json']);
+    assert.deepEqual(fs.readdirSync(out).sort(), ['config.json', 'model.onnx', 'model.safetensors', 'subclone.json', 'tokenizer.json', 'tokenizer_config.json']);
     const p = JSON.parse(fs.readFileSync(path.join(out, 'subclone.json'), 'utf8'));
     assert.equal(p.parent.sha256.length, 64);
     assert.equal(p.kept.blocks.length, 3);

@@ -2,10 +2,12 @@ import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { CONVERGE_DEFAULTS } from '../../src/core/converge/settings';
+import { DEFAULT_OUTPUT_FORMAT, OUTPUT_FORMATS } from '../../src/core/subclone/subclone';
 import { repoRoot } from '../helpers/paths';
 
 interface Property {
   default?: unknown;
+  enum?: unknown[];
 }
 
 describe('package.json settings', () => {
@@ -18,5 +20,10 @@ describe('package.json settings', () => {
 
   it('subclone.convergence.steps defaults to 0 (about two minutes, from a timed step)', () => {
     assert.equal(props['subclone.convergence.steps'].default, 0);
+  });
+
+  it("subclone.outputFormat offers the engine's formats and defaults to its default (the CLI's --format)", () => {
+    assert.deepEqual(props['subclone.outputFormat'].enum, [...OUTPUT_FORMATS]);
+    assert.equal(props['subclone.outputFormat'].default, DEFAULT_OUTPUT_FORMAT);
   });
 });

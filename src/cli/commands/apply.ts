@@ -18,13 +18,16 @@ export const applyCommand: Command = {
   summary: 'subclone a model to a smaller shape and write <model>-subclone-<shape>/ beside it',
   usage:
     'subclone apply <model.onnx> (--layers l --dim d [--heads h] [--kv-heads k] [--ffn f|f1,f2,…] | --params N|P% [--candidates K]) ' +
-    '[--data file|folder | --random] [--samples n] [--verify-samples n] [--report importance.json] [--blocks loss|magnitude|first|middle|i,j,…] [--no-scale] [--out dir] [--force] ' +
+    '[--data file|folder | --random] [--samples n] [--verify-samples n] [--report importance.json] [--blocks loss|magnitude|first|middle|i,j,…] [--no-scale] [--format both|onnx|hf] [--out dir] [--force] ' +
     '[--provider auto|cuda|cpu] [--seed n] [--json]\n\n' +
     '--samples sets the calibration sequences (default 64 of text), --verify-samples the held-out sequences the parent, the\n' +
     'subclone and a random init are compared on (default 64); on a large model on the CPU, fewer of each is quicker.\n\n' +
     '--params fits a parameter budget (a count such as 700K or 1.2M, or a percentage of the parent): the uniform shapes that fit are\n' +
     'screened by the importance they keep, the K most promising (default 6) are scored by calibration loss with loss-guided\n' +
-    'blocks, the table is printed and the best is written. It needs calibration data.',
+    'blocks, the table is printed and the best is written. It needs calibration data.\n\n' +
+    '--format: the folder holds model.onnx and, for GPT-2 and LLaMA / Mistral / Qwen2 causal LMs, a Hugging Face checkpoint\n' +
+    '(model.safetensors + config.json, loadable with from_pretrained); default both. A shape the family\'s config cannot state\n' +
+    '(per-block FFN widths, say) is written as ONNX only, and --format hf refuses it before any work.',
   options: {
     layers: { type: 'string' },
     dim: { type: 'string' },
@@ -36,6 +39,7 @@ export const applyCommand: Command = {
     report: { type: 'string' },
     blocks: { type: 'string' },
     'no-scale': { type: 'boolean' },
+    format: { type: 'string' },
     out: { type: 'string' },
     force: { type: 'boolean' },
     provider: { type: 'string' },
@@ -64,6 +68,8 @@ export const applyCommand: Command = {
     if (blocks?.kind === 'list' && flags.layers !== undefined && blocks.blocks.length !== flags.layers) {
       throw new SubcloneError('BadArgument', `--blocks lists ${blocks.blocks.length} blocks but --layers is ${flags.layers}`);
     }
+    const format = stringOption(args, 'format') ?? 'both';
+    if (format !== 'both' && format !== 'onnx' && format !== 'hf') throw new SubcloneError('BadArgument', `--format must be both, onnx or hf, not ${format}`);
     const seed = intOption(args, 'seed') ?? 0;
     const samples = positiveOption(args, 'samples');
     const verifySamples = positiveOption(args, 'verify-samples');
@@ -94,6 +100,7 @@ export const applyCommand: Command = {
       ...(args.values.report ? { report: stringOption(args, 'report')! } : {}),
       ...(blocks ? { blocks } : {}),
       scale: !args.values['no-scale'],
+      format,
       ...(args.values.out ? { outDir: stringOption(args, 'out')! } : {}),
       overwrite: !!args.values.force,
       provider,
@@ -115,6 +122,8 @@ export const applyCommand: Command = {
     }
     if (p.budgetSearch) for (const line of budgetTable(p.budgetSearch, p.parent.parameters)) ctx.out(line);
     ctx.out(`wrote ${result.outDir}`);
+    const hf = p.output?.hf;
+    if (hf && 'modelType' in hf) ctx.out(`  ${p.output?.onnx ? 'model.onnx and ' : ''}a Hugging Face ${hf.modelType} checkpoint (model.safetensors, config.json)`);
     ctx.out(`  kept blocks [${p.kept.blocks.join(', ')}] of ${map.dims.layers} (${p.blockSelection.policy}${p.blockSelection.method ? `, ${p.blockSelection.candidates.length} candidates ${p.blockSelection.method}` : ''})`);
     const s = p.shape;
     ctx.out(`  kept ${p.kept.embedding.length} of ${map.dims.dModel} embedding neurons; heads ${s.heads}${s.kvHeads !== s.heads ? ` (${s.kvHeads} KV)` : ''} of ${map.dims.heads}; FFN ${Array.isArray(s.ffn) ? s.ffn.join('/') : s.ffn} of ${Array.isArray(map.dims.ffn) ? map.dims.ffn.join('/') : map.dims.ffn}`);

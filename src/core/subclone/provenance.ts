@@ -34,6 +34,8 @@ export interface Provenance {
   budgetSearch?: BudgetResult | null;
   scaling: ScaledWeight[];
   constantEdits: number;
+  /** What the folder holds: model.onnx, and the Hugging Face checkpoint or why it is not there (absent in folders written before it was recorded). */
+  output?: { onnx: boolean; hf: { modelType: string } | { notWritten: string } | null };
   verification: {
     metric: string;
     /** 'held-out': the text's last 5%; 'calibration': the calibration batches (image folders). */

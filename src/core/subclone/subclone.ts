@@ -19,14 +19,24 @@ import { ruleBlocks, type BlockPolicy } from './blockPolicy';
 import type { BlockSearchResult } from './blockSearch';
 import { DEFAULT_EVAL_SAMPLES, scoringProbe, searchBlocksForShape } from './blockScoring';
 import { fitBudget } from './budgetSearch';
-import { subclonedConfig } from './hfConfig';
+import { subclonedConfig } from '../hf/hfConfig';
+import { hfPlan, writeHfCheckpoint, type ChildSizes, type HfPlan } from '../hf/hfCheckpoint';
+import { SINGLE_FILE_NAME } from '../safetensors/shards';
 import { copyCompanions, defaultOutputDir, checkOutputDir, writeFolderAtomically } from './outputFolder';
 import type { Provenance } from './provenance';
 import { assertShape, countShapeParameters, ffnPerBlock, shapeLabel, type SubcloneShape } from './shape';
 import { buildChild } from './surgery';
 import { selectWidths } from './widthSelection';
 
+/** What `apply` writes: the ONNX graph, the Hugging Face checkpoint (model.safetensors + config.json), or both. */
+export type OutputFormat = 'onnx' | 'hf' | 'both';
+
+export const OUTPUT_FORMATS: readonly OutputFormat[] = ['both', 'onnx', 'hf'];
+export const DEFAULT_OUTPUT_FORMAT: OutputFormat = 'both';
+
 export interface SubcloneOptions {
+  /** Default 'both'; a shape the family's HF config cannot state is written as ONNX only, with a notice. */
+  format?: OutputFormat;
   /** The destination shape; or, with `budget`, found by the budget search. */
   shape?: SubcloneShape;
   /** A parameter budget: search the uniform shapes that fit it, score the most promising by loss, subclone the best. */
@@ -81,6 +91,10 @@ export async function subclone(file: string, o: SubcloneOptions): Promise<Subclo
   try {
     progress(0.02, 'recognising the model');
     const { map } = await analyzeModel(parent, { signal: o.signal });
+    const format = o.format ?? DEFAULT_OUTPUT_FORMAT;
+    const parentConfig = readParentConfig(file);
+    const hfFor = (s: SubcloneShape): HfPlan | null => (format === 'onnx' ? null : hfPlan(map, childSizes(map, s), parentConfig));
+    if (o.shape) checkHf(hfFor(o.shape), format, o.onNotice);
     if (o.shape) assertShape(map, o.shape);
     if (o.budget !== undefined && o.budget >= map.parameterCounts.total) {
       throw new SubcloneError('BadArgument', `the budget of ${o.budget} parameters is not smaller than the parent (${map.parameterCounts.total})`);
@@ -207,24 +221,58 @@ export async function subclone(file: string, o: SubcloneOptions): Promise<Subclo
       verification,
     };
     const finalShape = shape;
+    const hf = hfFor(finalShape);
+    if (!o.shape) checkHf(hf, format, o.onNotice);
+    provenance.output = { onnx: format !== 'hf', hf: hf === null ? null : hf.ok ? { modelType: hf.modelType } : { notWritten: hf.reason } };
     await writeFolderAtomically(outDir, o.overwrite ?? false, async (tmp) => {
-      writeModel(child.model, path.join(tmp, 'model.onnx'), { signal: o.signal });
+      if (format !== 'hf') writeModel(child.model, path.join(tmp, 'model.onnx'), { signal: o.signal });
       copyCompanions(file, tmp);
-      const configFile = path.join(path.dirname(path.resolve(file)), 'config.json');
-      if (fs.existsSync(configFile)) {
-        const config = subclonedConfig(JSON.parse(fs.readFileSync(configFile, 'utf8')), {
-          layers: blocks.length, dModel: finalShape.dModel, heads: finalShape.heads, kvHeads: finalShape.kvHeads, ffn: ffnPerBlock(finalShape), headDim: map.dims.headDim,
-        });
-        writeFileAtomic(path.join(tmp, 'config.json'), JSON.stringify(config, null, 2) + '\n');
-      }
+      let config = parentConfig ? subclonedConfig(parentConfig, { ...childSizes(map, finalShape), ffn: ffnPerBlock(finalShape) }) : null;
+      if (hf?.ok) config = writeHfCheckpoint(tmp, child.model, childMapOf(map, blocks, finalShape), childSizes(map, finalShape), parentConfig!).config;
+      if (config) writeFileAtomic(path.join(tmp, 'config.json'), JSON.stringify(config, null, 2) + '\n');
       writeFileAtomic(path.join(tmp, 'subclone.json'), JSON.stringify(provenance, null, 2) + '\n');
     });
     progress(1, 'done');
-    return { outDir, modelFile: path.join(outDir, 'model.onnx'), provenance };
+    return { outDir, modelFile: path.join(outDir, format === 'hf' ? SINGLE_FILE_NAME : 'model.onnx'), provenance };
   } finally {
     for (const p of probes) p.close();
     parent.close();
   }
+}
+
+/** The parent's config.json (beside it), or null when there is none. */
+function readParentConfig(file: string): Record<string, unknown> | null {
+  const configFile = path.join(path.dirname(path.resolve(file)), 'config.json');
+  if (!fs.existsSync(configFile)) return null;
+  try {
+    const parsed: unknown = JSON.parse(fs.readFileSync(configFile, 'utf8'));
+    if (parsed && typeof parsed === 'object' && !Array.isArray(parsed)) return parsed as Record<string, unknown>;
+  } catch {
+    // Reported below as not a JSON object.
+  }
+  throw new SubcloneError('BadModel', `${configFile} is not a JSON object`);
+}
+
+function childSizes(map: TransformerMap, s: SubcloneShape): ChildSizes {
+  return { layers: s.layers, dModel: s.dModel, heads: s.heads, kvHeads: s.kvHeads, ffn: s.ffn, headDim: map.dims.headDim };
+}
+
+/** An HF checkpoint that cannot be written: an error when only it was asked for, else a notice. */
+function checkHf(plan: HfPlan | null, format: OutputFormat, onNotice?: (m: string) => void): void {
+  if (!plan || plan.ok) return;
+  if (format === 'hf') throw new SubcloneError('Unsupported', `not supported yet as a Hugging Face checkpoint: ${plan.reason}`);
+  onNotice?.(`writing ONNX only: ${plan.reason}`);
+}
+
+/** The parent's map narrowed to the child: its blocks in order (their initializers keep their names), its head counts. */
+function childMapOf(map: TransformerMap, blocks: readonly number[], s: SubcloneShape): TransformerMap {
+  return {
+    ...map,
+    blocks: blocks.map((b, j) => {
+      const block = map.blocks.find((x) => x.index === b)!;
+      return { ...block, index: j, attention: { ...block.attention, heads: s.heads, kvHeads: s.kvHeads } };
+    }),
+  };
 }
 
 /** Option combinations that cannot work, refused before the model is read. */

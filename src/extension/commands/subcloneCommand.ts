@@ -2,7 +2,7 @@ import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { SubcloneError, isSubcloneError } from '../../core/errors';
 import { describeShape, formatCount, type ShapePreset, type TargetShape } from '../../protocol/shapes';
-import type { Params, Result } from '../../protocol/workerProtocol';
+import type { OutputFormat, Params, Result } from '../../protocol/workerProtocol';
 import { resolveModel } from '../modelTarget';
 import { OVERVIEW_VIEW_TYPE } from '../overview/viewType';
 import type { Services } from '../services';
@@ -61,14 +61,21 @@ async function chooseShape(services: Services, args: ActionArgs, file: string, n
   return args.shape;
 }
 
+/** The subclone.outputFormat setting (an unknown value reads as the default, both). */
+function outputFormatSetting(): OutputFormat {
+  const value = vscode.workspace.getConfiguration('subclone').get<string>('outputFormat', 'both');
+  return value === 'onnx' || value === 'hf' ? value : 'both';
+}
+
 /**
  * Runs apply under a progress notification (an observer, e.g. the importance panel, sees the progress and can
  * cancel); when the output exists and overwriting was not decided, asks once and runs again. Ends with the
  * notification that offers to reveal the child or open its overview. Undefined when the user declined to replace.
  */
-export async function runApply(services: Services, params: Omit<Params<'apply'>, 'overwrite'>, overwrite: boolean | undefined, observer?: ProgressObserver): Promise<ApplyResult | undefined> {
+export async function runApply(services: Services, params: Omit<Params<'apply'>, 'overwrite' | 'format'>, overwrite: boolean | undefined, observer?: ProgressObserver): Promise<ApplyResult | undefined> {
   const title = `Subclone ${path.basename(params.file)} → ${describeShape(params.shape)}`;
-  const run = (replace: boolean) => withWorkerProgress(title, (options) => services.worker.call('apply', { ...params, overwrite: replace }, options), observer);
+  const format = outputFormatSetting();
+  const run = (replace: boolean) => withWorkerProgress(title, (options) => services.worker.call('apply', { ...params, format, overwrite: replace }, options), observer);
   let result: ApplyResult | undefined;
   try {
     result = await run(overwrite ?? false);
