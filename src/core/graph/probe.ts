@@ -37,7 +37,7 @@ export const DEFAULT_PROBE: ProbeShape = { batch: 2, sequence: 7, past: 3 };
 /** Above this many elements a float initializer is replaced by ConstantOfShape for the probe. */
 const STRIP_ABOVE = 4096;
 
-/** The bundle name of the probe thread's entry (esbuild.config.mjs; shipped in the .vsix by .vscodeignore). */
+/** The bundle name of the probe process's entry (esbuild.config.mjs; shipped in the .vsix by .vscodeignore). */
 export const PROBE_BUNDLE = 'probeProcess.js';
 
 /**

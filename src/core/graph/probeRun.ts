@@ -10,7 +10,7 @@ export interface ProbedValue {
   values?: number[];
 }
 
-/** One input of a probe run, as plain data (a worker thread receives it by structured clone). */
+/** One input of a probe run, as plain data (the probe process receives it over IPC, by structured clone). */
 export interface ProbeFeed {
   name: string;
   type: ort.Tensor.Type;

@@ -1,7 +1,7 @@
 import type { TransformerMap } from '../recognize/transformerMap';
 import type { OnnxModel } from '../onnx/onnxModel';
 import { writeShardedSafetensors, type ShardedWriteResult } from '../safetensors/shards';
-import { subclonedConfig, type ConfigSizes } from './hfConfig';
+import { subclonedConfig } from './hfConfig';
 import { HF_FAMILIES, hfModelType, hfParameters } from './hfLayout';
 import { hfTensors } from './hfTensors';
 
@@ -54,35 +54,28 @@ function nearestDivisor(n: number, near: number): number {
  * index, as save_pretrained does) with the family's parameter names, and config.json: the parent's, with the
  * child's sizes in the family's own fields and every other field kept.
  *
- * Preconditions: hfPlan gave ok for these sizes; `map` describes `child` (the child's blocks, its initializer names).
+ * Preconditions: `modelType` is what hfPlan gave for these sizes; `map` describes `child` (the child's blocks, its
+ * initializer names).
  */
-export function writeHfCheckpoint(folder: string, child: OnnxModel, map: TransformerMap, sizes: ChildSizes, parentConfig: Record<string, unknown>): { weights: ShardedWriteResult; config: Record<string, unknown> } {
-  const modelType = (hfModelType(map) as { modelType: string }).modelType;
+export function writeHfCheckpoint(folder: string, child: OnnxModel, map: TransformerMap, sizes: ChildSizes, parentConfig: Record<string, unknown>, modelType: string): { weights: ShardedWriteResult; config: Record<string, unknown> } {
   const weights = writeShardedSafetensors(folder, hfTensors(child, hfParameters(map)), { metadata: { format: 'pt' } });
   return { weights, config: hfConfigOf(modelType, map, sizes, parentConfig) };
 }
 
+/** The size fields each family's HF config class reads (GPT2Config; LlamaConfig, MistralConfig, Qwen2Config). */
+const GPT2_SIZE_FIELDS = ['n_layer', 'n_embd', 'n_head', 'n_inner'];
+const LLAMA_SIZE_FIELDS = ['num_hidden_layers', 'hidden_size', 'num_attention_heads', 'num_key_value_heads', 'intermediate_size'];
+
 /** The child's config.json (returned for the caller to write with the rest of the folder). */
 function hfConfigOf(modelType: string, map: TransformerMap, sizes: ChildSizes, parent: Record<string, unknown>): Record<string, unknown> {
   const ffn = typeof sizes.ffn === 'number' ? sizes.ffn : sizes.ffn[0];
-  const configSizes: ConfigSizes = { layers: sizes.layers, dModel: sizes.dModel, heads: sizes.heads, kvHeads: sizes.kvHeads, ffn: [ffn], headDim: sizes.headDim };
-  const out = subclonedConfig(parent, configSizes);
+  const fields = modelType === 'gpt2' ? GPT2_SIZE_FIELDS : [...LLAMA_SIZE_FIELDS, ...(sizes.heads * sizes.headDim !== sizes.dModel ? ['head_dim'] : [])];
+  // Fields the parent's config leaves out (or null, as GPT-2's n_inner may be) get a place, which subclonedConfig fills.
+  const withFields: Record<string, unknown> = { ...parent };
+  for (const f of fields) if (withFields[f] === undefined || withFields[f] === null) withFields[f] = 0;
+  const out = subclonedConfig(withFields, { layers: sizes.layers, dModel: sizes.dModel, heads: sizes.heads, kvHeads: sizes.kvHeads, ffn: [ffn], headDim: sizes.headDim });
   out.model_type = modelType;
   out.architectures = [HF_FAMILIES[modelType].architecture];
   out.tie_word_embeddings = map.final.head?.tiedTo !== null || map.final.head?.weight === map.embedding.token;
-  if (modelType === 'gpt2') {
-    out.n_embd = sizes.dModel;
-    out.n_layer = sizes.layers;
-    out.n_head = sizes.heads;
-    out.n_inner = ffn;
-  } else {
-    out.hidden_size = sizes.dModel;
-    out.num_hidden_layers = sizes.layers;
-    out.num_attention_heads = sizes.heads;
-    out.num_key_value_heads = sizes.kvHeads;
-    out.intermediate_size = ffn;
-    if (sizes.heads * sizes.headDim !== sizes.dModel || 'head_dim' in parent) out.head_dim = sizes.headDim;
-  }
   return out;
 }
-

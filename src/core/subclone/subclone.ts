@@ -227,8 +227,9 @@ export async function subclone(file: string, o: SubcloneOptions): Promise<Subclo
     await writeFolderAtomically(outDir, o.overwrite ?? false, async (tmp) => {
       if (format !== 'hf') writeModel(child.model, path.join(tmp, 'model.onnx'), { signal: o.signal });
       copyCompanions(file, tmp);
-      let config = parentConfig ? subclonedConfig(parentConfig, { ...childSizes(map, finalShape), ffn: ffnPerBlock(finalShape) }) : null;
-      if (hf?.ok) config = writeHfCheckpoint(tmp, child.model, childMapOf(map, blocks, finalShape), childSizes(map, finalShape), parentConfig!).config;
+      const sizes = childSizes(map, finalShape);
+      let config = parentConfig ? subclonedConfig(parentConfig, { ...sizes, ffn: ffnPerBlock(finalShape) }) : null;
+      if (hf?.ok) config = writeHfCheckpoint(tmp, child.model, childMapOf(map, blocks, finalShape), sizes, parentConfig!, hf.modelType).config;
       if (config) writeFileAtomic(path.join(tmp, 'config.json'), JSON.stringify(config, null, 2) + '\n');
       writeFileAtomic(path.join(tmp, 'subclone.json'), JSON.stringify(provenance, null, 2) + '\n');
     });
