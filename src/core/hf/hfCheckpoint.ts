@@ -2,7 +2,7 @@ import type { TransformerMap } from '../recognize/transformerMap';
 import type { OnnxModel } from '../onnx/onnxModel';
 import { writeShardedSafetensors, type ShardedWriteResult } from '../safetensors/shards';
 import { subclonedConfig } from './hfConfig';
-import { HF_FAMILIES, hfModelType, hfParameters } from './hfLayout';
+import { HF_FAMILIES, hfLayoutProblem, hfModelType, hfParameters } from './hfLayout';
 import { hfTensors } from './hfTensors';
 
 /** The child's sizes, as the HF config states them. */
@@ -20,13 +20,15 @@ export type HfPlan = { ok: true; modelType: string } | { ok: false; reason: stri
 
 /**
  * Checked before any work: the family has an HF layout here, the parent has the config.json the child's is made
- * from, and the family's config can state the shape (one FFN width and one head count for all blocks, whole KV
- * groups, GPT-2's head width fixed at n_embd / n_head).
+ * from, the graph fits the family's HF modules (hfLayoutProblem), and the family's config can state the shape (one
+ * FFN width and one head count for all blocks, whole KV groups, GPT-2's head width fixed at n_embd / n_head).
  */
 export function hfPlan(map: TransformerMap, sizes: ChildSizes, parentConfig: Record<string, unknown> | null): HfPlan {
   const type = hfModelType(map);
   if ('reason' in type) return { ok: false, reason: type.reason };
   if (!parentConfig) return { ok: false, reason: 'the parent has no config.json beside it to make the Hugging Face config from' };
+  const misfit = hfLayoutProblem(map, type.modelType, parentConfig);
+  if (misfit) return { ok: false, reason: misfit };
   const ffn = typeof sizes.ffn === 'number' ? [sizes.ffn] : [...sizes.ffn];
   if (new Set(ffn).size > 1) {
     const nearest = Math.round(ffn.reduce((a, b) => a + b, 0) / ffn.length);

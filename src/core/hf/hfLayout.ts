@@ -38,6 +38,46 @@ export function hfModelType(map: TransformerMap): { modelType: string } | { reas
   return { modelType: HF_FAMILIES[key].modelType };
 }
 
+/** Biases each family's HF modules have ('*' for a block's index), given the config's bias switches. */
+function hfBiases(modelType: string, config: Record<string, unknown>): Set<string> {
+  const block = (prefix: string, names: string[]) => names.map((n) => `${prefix}.*.${n}.bias`);
+  const attention = (names: string[]) => block('model.layers', names.map((n) => `self_attn.${n}_proj`));
+  switch (modelType) {
+    case 'gpt2':
+      return new Set(['transformer.ln_f.bias', ...block('transformer.h', ['ln_1', 'attn.c_attn', 'attn.c_proj', 'ln_2', 'mlp.c_fc', 'mlp.c_proj'])]);
+    case 'qwen2':
+      return new Set(attention(['q', 'k', 'v']));
+    case 'llama':
+      return new Set([...(config.attention_bias ? attention(['q', 'k', 'v', 'o']) : []), ...(config.mlp_bias ? block('model.layers', ['mlp.gate_proj', 'mlp.up_proj', 'mlp.down_proj']) : [])]);
+    default:
+      return new Set();
+  }
+}
+
+/**
+ * Why the recognised graph does not fit the family's HF modules, so that a strict load_state_dict would fail
+ * (q/k/v not one fused c_attn in GPT-2's order, no gate_proj, biases the modules do not have or lack); undefined
+ * when it fits. Precondition: hfModelType(map) gave `modelType`.
+ */
+export function hfLayoutProblem(map: TransformerMap, modelType: string, config: Record<string, unknown>): string | undefined {
+  for (const b of map.blocks) {
+    const { q, k, v } = b.attention;
+    if (modelType === 'gpt2') {
+      const inOrder = !q.segment || (q.segment[0] === 0 && k.segment?.[0] === q.segment[1] && v.segment?.[0] === k.segment[1]);
+      if (q.weight !== k.weight || k.weight !== v.weight || !inOrder) return `block ${b.index}'s q, k and v are not one fused c_attn (q, k, v in that order), as GPT-2's Hugging Face code has them`;
+    } else if (!b.mlp.gate) {
+      return `block ${b.index} has no gated MLP, and ${modelType}'s Hugging Face code has gate_proj`;
+    }
+  }
+  const has = new Set(hfParameters(map).filter((p) => p.name.endsWith('.bias')).map((p) => p.name.replace(/\.\d+\./, '.*.')));
+  const wanted = hfBiases(modelType, config);
+  const extra = [...has].filter((n) => !wanted.has(n));
+  const missing = [...wanted].filter((n) => !has.has(n));
+  if (extra.length) return `the model has biases ${modelType}'s Hugging Face modules do not (${extra.join(', ')})`;
+  if (missing.length) return `${modelType}'s Hugging Face modules have biases this model lacks (${missing.join(', ')})`;
+  return undefined;
+}
+
 /**
  * The HF parameters of a recognised model, in the order save_pretrained writes them (the module order). A tied LM
  * head is stored once, as the token table (HF drops the shared copy); rotary tables and causal-mask buffers are

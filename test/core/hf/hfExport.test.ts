@@ -4,6 +4,9 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as ort from 'onnxruntime-node';
 import { SubcloneError } from '../../../src/core/errors';
+import { hfLayoutProblem } from '../../../src/core/hf/hfLayout';
+import { OnnxModel } from '../../../src/core/onnx/onnxModel';
+import { recognize } from '../../../src/core/recognize/recognize';
 import { openSafetensors } from '../../../src/core/safetensors/reader';
 import { subclone } from '../../../src/core/subclone/subclone';
 import type { SubcloneShape } from '../../../src/core/subclone/shape';
@@ -145,3 +148,35 @@ describe('Hugging Face checkpoints written by apply', function () {
 });
 
 const SIZE_KEYS = new Set(['n_layer', 'n_embd', 'n_head', 'n_inner', 'num_hidden_layers', 'hidden_size', 'num_attention_heads', 'num_key_value_heads', 'intermediate_size', 'head_dim', 'architectures', 'model_type', 'tie_word_embeddings']);
+
+describe('graphs that do not fit the family\'s Hugging Face modules', () => {
+  const mapOf = async (id: string) => {
+    const model = OnnxModel.load(fixturePath(id));
+    try {
+      return await recognize(model);
+    } finally {
+      model.close();
+    }
+  };
+  const config = (id: string) => JSON.parse(fs.readFileSync(path.join(path.dirname(fixturePath(id)), 'config.json'), 'utf8'));
+
+  it('the fixtures fit as they are', async () => {
+    for (const [id, type] of [['gpt2-op17', 'gpt2'], ['llama-op17', 'llama'], ['qwen2-op17', 'qwen2']]) assert.equal(hfLayoutProblem(await mapOf(id), type, config(id)), undefined, id);
+  });
+
+  it('GPT-2 with q, k and v in separate weights is not written as c_attn', async () => {
+    const map = await mapOf('gpt2-op17');
+    map.blocks[1].attention.k = { ...map.blocks[1].attention.k, weight: 'elsewhere' };
+    assert.equal(hfLayoutProblem(map, 'gpt2', config('gpt2-op17')), "block 1's q, k and v are not one fused c_attn (q, k, v in that order), as GPT-2's Hugging Face code has them");
+  });
+
+  it('biases the modules lack, or lacking ones they have, are named', async () => {
+    const llama = await mapOf('llama-op17');
+    llama.blocks[0].attention.o = { ...llama.blocks[0].attention.o, bias: 'o_bias' };
+    assert.equal(hfLayoutProblem(llama, 'llama', config('llama-op17')), "the model has biases llama's Hugging Face modules do not (model.layers.*.self_attn.o_proj.bias)");
+    assert.equal(hfLayoutProblem(llama, 'llama', { ...config('llama-op17'), attention_bias: true }), "llama's Hugging Face modules have biases this model lacks (model.layers.*.self_attn.q_proj.bias, model.layers.*.self_attn.k_proj.bias, model.layers.*.self_attn.v_proj.bias)");
+    const qwen = await mapOf('qwen2-op17');
+    for (const b of qwen.blocks) b.attention.v = { ...b.attention.v, bias: null };
+    assert.equal(hfLayoutProblem(qwen, 'qwen2', config('qwen2-op17')), "qwen2's Hugging Face modules have biases this model lacks (model.layers.*.self_attn.v_proj.bias)");
+  });
+});
