@@ -4,7 +4,7 @@ import type { ParsedArgs } from './command';
 
 export function requireModelPath(args: ParsedArgs): string {
   const file = args.positionals[0];
-  if (!file) throw new SubcloneError('BadArgument', 'missing the model path (an .onnx file)');
+  if (!file) throw new SubcloneError('BadArgument', 'missing the model path (an .onnx file, or a Hugging Face folder with config.json and model.safetensors)');
   if (args.positionals.length > 1) throw new SubcloneError('BadArgument', `unexpected argument: ${args.positionals[1]}`);
   return file;
 }

@@ -28,4 +28,10 @@ export interface SubcloneApi {
   onDidPostConvergence: vscode.Event<{ child: string; message: ToConvergence }>;
   /** The errors commands have shown since activation, oldest first. */
   reportedErrors: readonly ReportedError[];
+  /** The workspace's Hugging Face checkpoint folders, as the context key `subclone.hfFolders` lists them (fsPaths). */
+  hfFolders(): readonly string[];
+  /** Resolves when the first search for checkpoint folders has set the context key. */
+  hfFoldersReady: Promise<void>;
+  /** Fires with the folders whenever the list changes. */
+  onDidChangeHfFolders: vscode.Event<readonly string[]>;
 }

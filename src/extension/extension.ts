@@ -2,6 +2,7 @@ import * as vscode from 'vscode';
 import { ConvergencePanels } from './convergence/convergencePanels';
 import { ProviderStatus } from './providerStatus';
 import { registerCommands } from './commands/registerCommands';
+import { HfFolders } from './hfFolders';
 import { Log } from './log';
 import { ImportanceView } from './importance/importanceView';
 import { IMPORTANCE_VIEW_TYPE } from './importance/viewType';
@@ -25,10 +26,12 @@ export function activate(context: vscode.ExtensionContext): SubcloneApi {
   const overview = ReadonlyEditorProvider.register(OVERVIEW_VIEW_TYPE, (uri, panel) => new OverviewView(uri, panel, services), { retainContextWhenHidden: false });
   const importance = ReadonlyEditorProvider.register(IMPORTANCE_VIEW_TYPE, (uri, panel) => new ImportanceView(uri, panel, services), { retainContextWhenHidden: true });
   const convergence = new ConvergencePanels(services);
-  context.subscriptions.push(overview, importance, convergence);
+  // The explorer offers Subclone's items on Hugging Face checkpoint folders through a context key.
+  const hfFolders = new HfFolders(log);
+  context.subscriptions.push(overview, importance, convergence, hfFolders);
   const reported = registerCommands(context, services, status, convergence);
   log.info(`Subclone ${context.extension.packageJSON.version as string} activated; execution provider setting: ${worker.preference}`);
-  return { worker, providerStatus: () => status.text, onDidPostOverview: overview.onDidPost, onDidPostImportance: importance.onDidPost, onDidPostConvergence: convergence.onDidPost, reportedErrors: reported };
+  return { worker, providerStatus: () => status.text, onDidPostOverview: overview.onDidPost, onDidPostImportance: importance.onDidPost, onDidPostConvergence: convergence.onDidPost, reportedErrors: reported, hfFolders: () => hfFolders.list, hfFoldersReady: hfFolders.ready, onDidChangeHfFolders: hfFolders.onDidChange };
 }
 
 export function deactivate(): void {}

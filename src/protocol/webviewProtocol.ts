@@ -19,6 +19,26 @@ export type Recognition =
   /** Recognition could not run (not available in this build, or the workspace is untrusted); `reason` says why. */
   | { status: 'unavailable'; reason: string };
 
+/** A Hugging Face checkpoint as the overview describes it: what Subclone built its graph from. */
+export interface HfCheckpointInfo {
+  /** The checkpoint's folder name. */
+  folder: string;
+  /** The transformers class Subclone built (e.g. LlamaForCausalLM). */
+  architecture: string;
+  /** config.json's model_type (null when it has none). */
+  modelType: string | null;
+  /** config.json's path (relative to the workspace). */
+  config: string;
+  /** The weight files: model.safetensors, or the shards the index lists, with their sizes (null: missing). */
+  weights: { name: string; bytes: number | null }[];
+  /** model.safetensors.index.json when the weights are sharded, else null. */
+  index: string | null;
+  /** config.json's torch_dtype (or dtype), when it states one. */
+  configDtype: string | null;
+  /** Tensors in the weight files that the class does not use (another head's, buffers). */
+  unused: string[];
+}
+
 /** Everything the overview renders for one model: the model summary, and what the host adds. */
 export interface OverviewData extends Omit<ModelSummary, 'file' | 'ops'> {
   /** The file name and its path relative to the workspace (or absolute outside one). */
@@ -30,6 +50,8 @@ export interface OverviewData extends Omit<ModelSummary, 'file' | 'ops'> {
   recognition: Recognition;
   /** The model was made by Subclone (a subclone.json beside it): the overview offers Check Convergence…. */
   subclone: boolean;
+  /** For a Hugging Face checkpoint (`format` 'safetensors'): the class, config and weight files; null for ONNX. */
+  checkpoint: HfCheckpointInfo | null;
   /** Whether Subclone… and Compute Neuron Importance can run; when not, `actionsDisabledReason` says why. */
   actionsEnabled: boolean;
   actionsDisabledReason: string | null;

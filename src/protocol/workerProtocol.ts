@@ -28,6 +28,12 @@ export interface WorkerMethods {
   inspect: { params: { file: string }; result: { summary: ModelSummary; map: TransformerMap | null; unsupported: string | null } };
   /** The destination shapes offered for this model (half depth, half width, half both, about a quarter). */
   shapePresets: { params: { file: string }; result: ShapePreset[] };
+  /**
+   * Whether each shape can be written as a Hugging Face checkpoint of the model's family (the engine's hfPlan, with the
+   * config.json beside the model): `shapes[i]` is why shape i cannot (null: it can), `model` why none of this model's
+   * shapes can (its own shape cannot: no config.json, a family or head with no HF layout; null otherwise).
+   */
+  hfPlan: { params: { file: string; shapes: TargetShape[] }; result: { model: string | null; shapes: (string | null)[] } };
   /** Checks a destination shape against the model's constraints; `message` says what is wrong when not ok. */
   validateShape: { params: { file: string; shape: TargetShape }; result: { ok: boolean; message: string | null; parameters: number | null } };
   /** Computes neuron importance on calibration data (null: data-free) and writes its report (`reportFile`). */
@@ -46,6 +52,11 @@ export interface WorkerMethods {
       parameters: { parent: number; child: number };
       losses: { parent: number | null; child: number | null; randomInit: number | null; metric: string } | null;
       createdAt: string;
+      /**
+       * What the folder holds: model.onnx or not; the Hugging Face checkpoint's model type and its weights file
+       * (model.safetensors, or the shard index), or null with `hfNotWritten` saying why (null when not asked for).
+       */
+      written: { onnx: boolean; hf: { modelType: string; file: string } | null; hfNotWritten: string | null };
     };
   };
   /**

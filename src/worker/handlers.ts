@@ -1,5 +1,11 @@
+import * as fs from 'node:fs';
+import * as path from 'node:path';
 import { convergenceSetup } from '../core/converge/convergenceSetup';
-import { OnnxModel } from '../core/onnx/onnxModel';
+import { checkpointFile, openCheckpoint } from '../core/checkpoint/openCheckpoint';
+import { readHfConfig } from '../core/checkpoint/hfGraph/hfModel';
+import { hfPlan } from '../core/hf/hfCheckpoint';
+import { INDEX_FILE_NAME, SINGLE_FILE_NAME } from '../core/safetensors/shards';
+import type { TargetShape } from '../protocol/shapes';
 import { summarizeModel } from '../core/onnx/modelSummary';
 import { importanceForFile } from '../core/importance/importanceForFile';
 import { oneLineSummary } from '../core/importance/summary';
@@ -29,7 +35,7 @@ type Handlers = { [M in MethodName]: (params: Params<M>, ctx: CallContext) => Pr
 
 export const handlers: Handlers = {
   async summarize({ file }) {
-    const model = OnnxModel.load(file);
+    const model = openCheckpoint(file);
     try {
       return summarizeModel(model);
     } finally {
@@ -39,6 +45,18 @@ export const handlers: Handlers = {
   inspect: ({ file }, { signal }) => inspectModel(file, signal),
   async shapePresets({ file }, { signal }) {
     return shapePresets(await mapOf(file, signal));
+  },
+  async hfPlan({ file, shapes }, { signal }) {
+    const map = await mapOf(file, signal);
+    const config = parentConfig(file);
+    const reason = (s: TargetShape) => {
+      const plan = hfPlan(map, { ...s, headDim: map.dims.headDim }, config);
+      return plan.ok ? null : plan.reason;
+    };
+    // The parent's own shape (its widest FFN) fails only for what no shape of this model could change.
+    const d = map.dims;
+    const model = reason({ layers: d.layers, dModel: d.dModel, heads: d.heads, kvHeads: d.kvHeads, ffn: Array.isArray(d.ffn) ? Math.max(...d.ffn) : d.ffn });
+    return { model, shapes: shapes.map((s) => model ?? reason(s)) };
   },
   async validateShape({ file, shape }, { signal }) {
     const map = await mapOf(file, signal);
@@ -77,6 +95,7 @@ export const handlers: Handlers = {
       parameters: { parent: r.provenance.parent.parameters, child: r.provenance.parameters },
       losses: v ? { parent: v.parent, child: v.child, randomInit: v.randomInit, metric: v.metric } : null,
       createdAt: r.provenance.createdAt,
+      written: writtenOf(r.outDir, r.provenance.output),
     };
   },
   ...importanceHandlers,
@@ -92,3 +111,20 @@ export const handlers: Handlers = {
     return { preference: provider, provider: active, reason: `${why}. ${CUDA_INSTALL_HINT}` };
   },
 };
+
+/** The config.json beside a model (an HF folder's, or the one next to an .onnx), or null when there is none. */
+function parentConfig(file: string): Record<string, unknown> | null {
+  const config = path.join(path.dirname(checkpointFile(file)), 'config.json');
+  return fs.existsSync(config) ? readHfConfig(config) : null;
+}
+
+/** What apply wrote into the child's folder, from its provenance (and the folder, for subclone.json files without it). */
+function writtenOf(outDir: string, output: { onnx: boolean; hf: { modelType: string } | { notWritten: string } | null } | undefined): Result<'apply'>['written'] {
+  const hfFile = [SINGLE_FILE_NAME, INDEX_FILE_NAME].map((f) => path.join(outDir, f)).find((f) => fs.existsSync(f));
+  const hf = output?.hf ?? null;
+  return {
+    onnx: output?.onnx ?? fs.existsSync(path.join(outDir, 'model.onnx')),
+    hf: hf && 'modelType' in hf && hfFile ? { modelType: hf.modelType, file: hfFile } : null,
+    hfNotWritten: hf && 'notWritten' in hf ? hf.notWritten : null,
+  };
+}

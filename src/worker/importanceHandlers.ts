@@ -1,5 +1,5 @@
 import { SubcloneError } from '../core/errors';
-import { OnnxModel } from '../core/onnx/onnxModel';
+import { openCheckpoint } from '../core/checkpoint/openCheckpoint';
 import { budgetParameters, fitBudget } from '../core/subclone/budgetSearch';
 import { searchBlocksForShape } from '../core/subclone/blockScoring';
 import { analyzeReport } from '../core/subclone/reportAnalysis';
@@ -43,7 +43,7 @@ export const importanceHandlers = {
     const modelFile = requireModelOf(reportFile, report);
     const map = await mapOf(modelFile, signal);
     assertShape(map, shape);
-    const parent = OnnxModel.load(modelFile);
+    const parent = openCheckpoint(modelFile);
     try {
       progress(undefined, 'preparing the calibration loss');
       return await withProbe(modelFile, parent, map, report, provider, signal, async (probe) => {
@@ -65,7 +65,7 @@ export const importanceHandlers = {
     const modelFile = requireModelOf(reportFile, report);
     const map = await mapOf(modelFile, signal);
     const parameters = budgetParameters(budget, map.parameterCounts.total);
-    const parent = OnnxModel.load(modelFile);
+    const parent = openCheckpoint(modelFile);
     try {
       progress(undefined, 'preparing the calibration loss');
       return await withProbe(modelFile, parent, map, report, provider, signal, async (probe) => {

@@ -158,10 +158,10 @@ describe('subclone apply', function () {
     }
   });
 
-  it('a folder given as the model: a clear message naming the .onnx inside it (exit 3)', async () => {
+  it('a folder that is not a Hugging Face checkpoint given as the model: a clear message naming the .onnx inside it (exit 3)', async () => {
     const r = await runCli(['inspect', exampleDir]);
     assert.equal(r.code, 3, r.stderr);
-    assert.match(r.stderr, /kjv-gpt2 is a folder, not an ONNX model file: give the \.onnx file itself; it holds model\.onnx/);
+    assert.match(r.stderr, /kjv-gpt2 is a folder, but neither a Hugging Face checkpoint \(config\.json with model\.safetensors or model\.safetensors\.index\.json\) nor an ONNX model file: give the \.onnx file itself; it holds model\.onnx/);
   });
 
   it('a text shorter than one window is refused, naming the file and the counts', async () => {

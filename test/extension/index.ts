@@ -22,6 +22,7 @@ export async function run(): Promise<void> {
   await import('./activation.test');
   await import('./overview.test');
   await import('./subclone.test');
+  await import('./hfCheckpoint.test');
   await import('./importancePanel.test');
   await import('./convergencePanel.test');
   await import('./responsiveness.test');

@@ -1,5 +1,5 @@
 import { formatCount } from '../../src/protocol/shapes';
-import type { OverviewData, Recognition, ValueSpec } from '../../src/protocol/webviewProtocol';
+import type { HfCheckpointInfo, OverviewData, Recognition, ValueSpec } from '../../src/protocol/webviewProtocol';
 import { h } from '../shared/dom';
 import { formatBytes, grid } from './dom';
 
@@ -16,7 +16,7 @@ const FAMILY_NAMES: Record<string, string> = { gpt2: 'GPT-2', 'gpt-neox': 'GPT-N
 
 /** The whole overview for one model. */
 export function renderOverview(data: OverviewData, actions: Actions): HTMLElement {
-  return h('div', { class: 'overview' }, header(data, actions), architecture(data.recognition), parameters(data), io(data), operators(data));
+  return h('div', { class: 'overview' }, header(data, actions), data.checkpoint ? checkpoint(data.checkpoint, data.weightBytes) : null, architecture(data.recognition), parameters(data), io(data), operators(data));
 }
 
 /** While the host reads the model. */
@@ -38,15 +38,50 @@ function header(data: OverviewData, actions: Actions): HTMLElement {
   const show = button('Show Neuron Importance', 'secondary', data.actionsEnabled, actions.showImportance);
   const importance = button('Compute Neuron Importance', 'secondary', data.actionsEnabled, actions.computeImportance);
   const converge = data.subclone ? button('Check Convergence…', 'secondary', data.actionsEnabled, actions.checkConvergence) : null;
-  const facts = [data.path, formatBytes(data.fileBytes), data.producer || null, `IR ${data.irVersion}`, opsetText(data.opsets), data.externalData ? 'external data' : null].filter(Boolean).join(' · ');
+  // A Hugging Face checkpoint has no producer, IR version or opset: its graph is Subclone's own, built from config.json.
+  const hf = data.checkpoint;
+  const facts = (hf
+    ? [data.path, hf.index ? `${hf.weights.length} shards` : null, `${formatBytes(data.fileBytes)} on disk`]
+    : [data.path, formatBytes(data.fileBytes), data.producer || null, `IR ${data.irVersion}`, opsetText(data.opsets), data.externalData ? 'external data' : null]
+  ).filter(Boolean).join(' · ');
+  const format = hf ? h('vscode-tag', { 'data-testid': 'format' }, 'Hugging Face checkpoint') : null;
   return h(
     'header',
     {},
-    h('div', { class: 'title' }, h('h1', {}, data.fileName), family),
+    h('div', { class: 'title' }, h('h1', {}, hf ? hf.folder : data.fileName), format, family),
     h('p', { class: 'muted' }, facts),
     h('div', { class: 'actions' }, subclone, show, importance, converge),
     data.actionsDisabledReason ? h('p', { class: 'muted', 'data-testid': 'actions-disabled' }, data.actionsDisabledReason) : null,
   );
+}
+
+/** What a Hugging Face checkpoint is made of: the class built, config.json, the weight files and their dtype. */
+function checkpoint(c: HfCheckpointInfo, weightBytes: Record<string, number>): HTMLElement {
+  const code = (text: string) => h('code', {}, text);
+  const dtypes = Object.keys(weightBytes);
+  const weightFiles = c.weights.map((w) => h('li', {}, code(w.name), h('span', { class: 'muted' }, ` ${w.bytes === null ? 'missing' : formatBytes(w.bytes)}`)));
+  const rows: [string, string, (HTMLElement | string)[]][] = [
+    ['class', 'Class built', [code(c.architecture), c.modelType ? h('span', { class: 'muted' }, ` (model_type ${c.modelType})`) : '']],
+    ['config', 'Configuration', [code(c.config)]],
+    ['weights', c.index ? `Weights (${c.weights.length} shards)` : 'Weights', [h('ul', { class: 'files' }, ...weightFiles), c.index ? h('span', { class: 'muted' }, 'listed in ', code(c.index)) : '']],
+    ['dtype', 'Weight dtype', [dtypes.join(', ') || '—', c.configDtype && !dtypes.includes(dtypeName(c.configDtype)) ? h('span', { class: 'muted' }, ` (config.json says ${c.configDtype})`) : '']],
+  ];
+  const weightsText = c.weights.length === 1 ? code(c.weights[0].name) : `${c.weights.length} safetensors shards`;
+  return h(
+    'section',
+    { id: 'checkpoint', 'data-testid': 'checkpoint' },
+    h('h2', {}, 'Hugging Face checkpoint'),
+    h('p', {}, 'Subclone builds this model\'s graph itself, as ', code(c.architecture), ' from ', code('config.json'), ', and reads the weights in place from ', weightsText, ': no ONNX export, nothing converted.'),
+    h('dl', { class: 'facts' }, ...rows.map(([key, label, value]) => h('div', { class: 'fact', 'data-fact': key }, h('dt', {}, label), h('dd', {}, ...value)))),
+    c.unused.length
+      ? h('div', { class: 'callout warn', 'data-testid': 'unused-tensors' }, `Tensors ${c.architecture} does not use (${c.unused.length}), left out of the graph: `, ...c.unused.flatMap((t, i) => [i ? ', ' : '', code(t)]))
+      : null,
+  );
+}
+
+/** config.json's torch_dtype as the weight storage names it ("bfloat16" stays, "float" is float32). */
+function dtypeName(configDtype: string): string {
+  return configDtype === 'float' ? 'float32' : configDtype === 'half' ? 'float16' : configDtype;
 }
 
 function button(label: string, appearance: string, enabled: boolean, onClick: () => void): HTMLElement {
@@ -139,7 +174,7 @@ function operators(data: OverviewData): HTMLElement {
   return h(
     'section',
     { id: 'operators' },
-    h('h2', {}, `Operators (${data.nodes} nodes)`),
+    h('h2', {}, data.checkpoint ? `Operators of the graph Subclone built (${data.nodes} nodes)` : `Operators (${data.nodes} nodes)`),
     h('div', { class: 'chips' }, ...data.ops.map(([op, count]) => h('span', { class: 'chip' }, op, h('span', { class: 'count' }, String(count))))),
   );
 }

@@ -1,6 +1,8 @@
 import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { INDEX_FILE_NAME } from '../../core/safetensors/shards';
 import { SubcloneError } from '../../core/errors';
-import { OnnxModel } from '../../core/onnx/onnxModel';
+import { openCheckpoint } from '../../core/checkpoint/openCheckpoint';
 import { recognize } from '../../core/recognize/recognize';
 import type { TransformerMap } from '../../core/recognize/transformerMap';
 import { checkBlockRange, parseBlockSpec } from '../../core/subclone/blockPolicy';
@@ -17,7 +19,7 @@ export const applyCommand: Command = {
   name: 'apply',
   summary: 'subclone a model to a smaller shape and write <model>-subclone-<shape>/ beside it',
   usage:
-    'subclone apply <model.onnx> (--layers l --dim d [--heads h] [--kv-heads k] [--ffn f|f1,f2,…] | --params N|P% [--candidates K]) ' +
+    'subclone apply <model.onnx|hf-folder> (--layers l --dim d [--heads h] [--kv-heads k] [--ffn f|f1,f2,…] | --params N|P% [--candidates K]) ' +
     '[--data file|folder | --random] [--samples n] [--verify-samples n] [--report importance.json] [--blocks loss|magnitude|first|middle|i,j,…] [--no-scale] [--format both|onnx|hf] [--out dir] [--force] ' +
     '[--provider auto|cuda|cpu] [--seed n] [--json]\n\n' +
     '--samples sets the calibration sequences (default 64 of text), --verify-samples the held-out sequences the parent, the\n' +
@@ -25,9 +27,12 @@ export const applyCommand: Command = {
     '--params fits a parameter budget (a count such as 700K or 1.2M, or a percentage of the parent): the uniform shapes that fit are\n' +
     'screened by the importance they keep, the K most promising (default 6) are scored by calibration loss with loss-guided\n' +
     'blocks, the table is printed and the best is written. It needs calibration data.\n\n' +
-    '--format: the folder holds model.onnx and, for GPT-2 and LLaMA / Mistral / Qwen2 causal LMs, a Hugging Face checkpoint\n' +
-    '(model.safetensors + config.json, loadable with from_pretrained); default both. A shape the family\'s config cannot state\n' +
-    '(per-block FFN widths, say) is written as ONNX only, and --format hf refuses it before any work.',
+    '--format: the folder holds model.onnx and, for GPT-2, GPT-NeoX, BERT / RoBERTa, ViT / DeiT and LLaMA / Mistral / Qwen2\n' +
+    'parents with a config.json, a Hugging Face checkpoint (model.safetensors + config.json, loadable with from_pretrained);\n' +
+    'default both. A shape the family\'s config cannot state (per-block FFN widths, say) is written as ONNX only, and\n' +
+    '--format hf refuses it before any work.\n\n' +
+    'The model is an .onnx file or a Hugging Face folder (config.json + model.safetensors or shards); the subclone is written\n' +
+    'inside that folder unless --out says otherwise.',
   options: {
     layers: { type: 'string' },
     dim: { type: 'string' },
@@ -77,7 +82,7 @@ export const applyCommand: Command = {
     for (const [flag, p] of [['data', data === 'random' ? null : data], ['report', stringOption(args, 'report') ?? null]] as const) {
       if (p !== null && !fs.existsSync(p)) throw new SubcloneError('MissingData', `--${flag} ${p} does not exist`);
     }
-    const model = OnnxModel.load(file);
+    const model = openCheckpoint(file);
     let map: TransformerMap;
     try {
       map = await recognize(model, { signal: ctx.signal });
@@ -123,7 +128,8 @@ export const applyCommand: Command = {
     if (p.budgetSearch) for (const line of budgetTable(p.budgetSearch, p.parent.parameters)) ctx.out(line);
     ctx.out(`wrote ${result.outDir}`);
     const hf = p.output?.hf;
-    if (hf && 'modelType' in hf) ctx.out(`  ${p.output?.onnx ? 'model.onnx and ' : ''}a Hugging Face ${hf.modelType} checkpoint (model.safetensors, config.json)`);
+    const sharded = fs.existsSync(path.join(result.outDir, INDEX_FILE_NAME));
+    if (hf && 'modelType' in hf) ctx.out(`  ${p.output?.onnx ? 'model.onnx and ' : ''}a Hugging Face ${hf.modelType} checkpoint (${sharded ? `${INDEX_FILE_NAME} and its shards` : 'model.safetensors'}, config.json)`);
     ctx.out(`  kept blocks [${p.kept.blocks.join(', ')}] of ${map.dims.layers} (${p.blockSelection.policy}${p.blockSelection.method ? `, ${p.blockSelection.candidates.length} candidates ${p.blockSelection.method}` : ''})`);
     const s = p.shape;
     ctx.out(`  kept ${p.kept.embedding.length} of ${map.dims.dModel} embedding neurons; heads ${s.heads}${s.kvHeads !== s.heads ? ` (${s.kvHeads} KV)` : ''} of ${map.dims.heads}; FFN ${Array.isArray(s.ffn) ? s.ffn.join('/') : s.ffn} of ${Array.isArray(map.dims.ffn) ? map.dims.ffn.join('/') : map.dims.ffn}`);

@@ -8,7 +8,7 @@ import { table } from '../format';
 
 const d = CONVERGE_DEFAULTS;
 const USAGE = [
-  'subclone converge <child model.onnx> --data <text|folder> [--steps N] [--lrs a,b,…] [--random-lrs a,b,…]',
+  'subclone converge <child model.onnx|hf-folder> --data <text|folder> [--steps N] [--lrs a,b,…] [--random-lrs a,b,…]',
   '    [--batch B] [--seq T] [--eval-every K] [--eval-batches N] [--seed S] [--warmup W] [--parallel N|auto]',
   '    [--widen N] [--out dir] [--force] [--provider auto|cuda|cpu] [--json]',
   '',

@@ -6,7 +6,7 @@ import { intOption, providerOption, requireModelPath, stringOption } from '../ar
 import type { Command, ParsedArgs } from '../command';
 
 const USAGE = [
-  'subclone importance <model.onnx> (--data <file|folder> | --data-free | --random) [--samples N] [--batch B]',
+  'subclone importance <model.onnx|hf-folder> (--data <file|folder> | --data-free | --random) [--samples N] [--batch B]',
   '    [--seq T] [--top-k K] [--seed S] [--provider auto|cuda|cpu] [--out report.json] [--overwrite] [--json]',
   '',
   'Ranks embedding neurons, FFN units, heads and blocks on calibration data: a text file for language models',

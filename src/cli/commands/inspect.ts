@@ -10,7 +10,7 @@ import { requireModelPath } from '../args';
 export const inspectCommand: Command = {
   name: 'inspect',
   summary: 'recognise a transformer: family, dimensions, parameters, structure and coupling (--json: the full map)',
-  usage: 'subclone inspect <model.onnx> [--json]',
+  usage: 'subclone inspect <model.onnx|hf-folder> [--json]',
   options: { json: { type: 'boolean' } },
   async run(args, ctx) {
     const file = requireModelPath(args);
@@ -21,6 +21,7 @@ export const inspectCommand: Command = {
       return 0;
     }
     ctx.out(`${file}`);
+    if (summary.format === 'safetensors') ctx.out(`  Hugging Face checkpoint: ${summary.description}`);
     if (map) {
       for (const line of describeMap(map)) ctx.out(line);
       ctx.out(`  file: ${summary.nodes} nodes, opset ${summary.opsets['ai.onnx'] ?? '?'}, ${Object.entries(summary.weightBytes).map(([t, b]) => `${t} ${formatBytes(b)}`).join(', ')}` +

@@ -8,7 +8,7 @@ import { intOption, numberOption, providerOption, requireModelPath, stringOption
 import type { Command, ParsedArgs } from '../command';
 
 const USAGE = [
-  'subclone train <model.onnx> --data <text|folder> --steps N [--batch B] [--seq T] [--lr X] [--init random]',
+  'subclone train <model.onnx|hf-folder> --data <text|folder> --steps N [--batch B] [--seq T] [--lr X] [--init random]',
   '    [--eval-every K] [--eval-batches N|all] [--out curve.csv] [--save trained.onnx] [--overwrite]',
   '    [--seed S] [--warmup W] [--min-lr X] [--weight-decay X] [--clip X] [--provider auto|cuda|cpu] [--json]',
   '',

@@ -1,7 +1,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { describeShape } from '../subclone/targetShape';
-import { OnnxModel } from '../onnx/onnxModel';
+import { checkpointFile, openCheckpoint } from '../checkpoint/openCheckpoint';
 import { recognize } from '../recognize/recognize';
 import type { Dims } from '../recognize/transformerMap';
 import { trainingTargetFromMap } from '../train/target';
@@ -38,8 +38,8 @@ export interface ConvergenceSetup {
  * an encoder without a head is named before the user picks any data.
  */
 export async function convergenceSetup(childFile: string, signal?: AbortSignal): Promise<ConvergenceSetup> {
-  const child = path.resolve(childFile);
-  const model = OnnxModel.load(child);
+  const child = checkpointFile(childFile);
+  const model = openCheckpoint(child);
   let summary: ChildSummary;
   let untrainable: string | null;
   try {

@@ -1,4 +1,4 @@
-import { OnnxModel } from '../onnx/onnxModel';
+import { openCheckpoint } from '../checkpoint/openCheckpoint';
 import type { ProviderPreference } from '../runtime/executionProvider';
 import { expectedProvider } from '../runtime/ortSession';
 import { ADAMW_DEFAULTS } from '../train/adamw';
@@ -44,7 +44,7 @@ export interface MemberResult {
  * goes out through the hooks step by step, so a cancelled run keeps what it did.
  */
 export async function runMember(task: MemberTask, hooks: MemberHooks = {}): Promise<MemberResult> {
-  const model = OnnxModel.load(task.child);
+  const model = openCheckpoint(task.child);
   const started = performance.now();
   try {
     const s = task.settings;

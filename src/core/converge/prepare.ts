@@ -3,7 +3,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { listImages } from '../data/imageData';
 import { SubcloneError, throwIfAborted } from '../errors';
-import { OnnxModel } from '../onnx/onnxModel';
+import { checkpointFile, openCheckpoint } from '../checkpoint/openCheckpoint';
 import { recognize } from '../recognize/recognize';
 import type { TransformerMap } from '../recognize/transformerMap';
 import type { Provider } from '../runtime/executionProvider';
@@ -39,10 +39,10 @@ export interface PrepareOptions {
  * train this model on this data (an encoder without a head, a classifier given text, …).
  */
 export async function prepareSweep(childFile: string, dataPath: string, settings: Partial<ConvergeSettings>, o: PrepareOptions = {}): Promise<PreparedSweep> {
-  const child = path.resolve(childFile);
+  const child = checkpointFile(childFile);
   if (!fs.existsSync(child)) throw new SubcloneError('BadModel', `the model ${childFile} does not exist`);
   if (!fs.existsSync(dataPath)) throw new SubcloneError('MissingData', `the training data ${dataPath} does not exist`);
-  const model = OnnxModel.load(child);
+  const model = openCheckpoint(child);
   try {
     const map = await recognize(model, o.signal ? { signal: o.signal } : {});
     const target = trainingTargetFromMap(map);

@@ -11,6 +11,7 @@ import { formatLr, startOrder, type ConvergeSettings, type RunInit, type RunKey 
 import { acquireSweepLock } from './sweepLock';
 import { computeVerdict, type ConvergencePoint } from './verdict';
 import { widenedRuns } from './widen';
+import { checkpointFile } from '../checkpoint/openCheckpoint';
 
 /** A convergence check, as the CLI and the worker ask for it. */
 export interface ConvergeRequest {
@@ -55,9 +56,9 @@ export interface ConvergeResult {
 declare const __SUBCLONE_VERSION__: string | undefined;
 const TOOL = `subclone ${typeof __SUBCLONE_VERSION__ === 'string' ? __SUBCLONE_VERSION__ : 'dev'}`;
 
-/** The default output folder: `convergence/` beside the child. */
+/** The default output folder: `convergence/` beside the child (inside it, for a Hugging Face folder). */
 export function defaultOutDir(child: string): string {
-  return path.join(path.dirname(path.resolve(child)), 'convergence');
+  return path.join(path.dirname(checkpointFile(child)), 'convergence');
 }
 
 /**

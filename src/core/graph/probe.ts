@@ -164,7 +164,11 @@ function strippedCopy(model: OnnxModel, heavy: Map<string, ProbedValue>): ModelP
     if (p.opType === 'Cast') return Number(p.attribute.find((a) => a.name === 'to')?.i ?? DataType.FLOAT);
     return dataTypeOf(p.input[0]);
   };
+  const remaining = graph.node.filter((n) => !heavy.has(n.output[0]));
+  // A weight whose only consumers are replaced themselves (a bf16 table under its Cast) is not generated at all.
+  const needed = new Set([...remaining.flatMap((n) => n.input), ...graph.output.map((o) => o.name)]);
   for (const [name, v] of heavy) {
+    if (!needed.has(name)) continue;
     const dims = lookupOnly(name) ? [Math.min(v.dims[0], PROBE_TABLE_ROWS), ...v.dims.slice(1)] : v.dims;
     const shapeName = `${name}__probe_shape`;
     kept.push(create(TensorProtoSchema, { name: shapeName, dataType: DataType.INT64, dims: [BigInt(dims.length)], int64Data: dims.map(BigInt) }));
@@ -190,7 +194,7 @@ function strippedCopy(model: OnnxModel, heavy: Map<string, ProbedValue>): ModelP
     graph: {
       ...graph,
       initializer: kept,
-      node: [...generated, ...graph.node.filter((n) => !heavy.has(n.output[0]))],
+      node: [...generated, ...remaining],
       // Graph inputs that are also initializers (keep_initializers_as_inputs) would make the generated ones inputs.
       input: graph.input.filter((v) => !initNames.has(v.name) || !heavy.has(v.name)),
       output: [...graph.output],

@@ -1,4 +1,5 @@
 import { SubcloneError } from '../errors';
+import { attrInt } from '../graph/attributes';
 import type { OnnxModel } from '../onnx/onnxModel';
 import type { TensorProto } from '../onnx/proto';
 import { tensorDims } from '../onnx/tensorValues';
@@ -13,14 +14,39 @@ import type { HfParameter } from './hfLayout';
  */
 export function hfTensors(model: OnnxModel, params: readonly HfParameter[]): SafetensorsTensor[] {
   const byName = new Map(model.graph.initializer.map((t) => [t.name, t]));
-  return params.map((p) => {
-    const t = byName.get(p.source);
-    if (!t) throw new SubcloneError('BadModel', `the weight ${quote(p.source)} of ${p.name} is not in ${model.file ?? 'the model'}`);
+  return params.map((param) => {
+    const t = byName.get(param.source);
+    if (!t) throw new SubcloneError('BadModel', `the weight ${quote(param.source)} of ${param.name} is not in ${model.file ?? 'the model'}`);
+    const p = param.layout !== 'as-is' && param.inAxis === undefined ? { ...param, ...graphAxes(model, param.source) } : param;
     const dtype = fromOnnxDataType(t.dataType);
     const shape = hfShape(p, tensorDims(t));
     const byteLength = shape.reduce((n, d) => n * d, 1) * (dtypeBits(dtype) / 8);
     return { name: p.name, dtype, shape, byteLength, chunks: () => [arranged(model, t, p, dtypeBits(dtype) / 8)] };
   });
+}
+
+const WEIGHT_PASS_OPS = new Set(['Transpose', 'Cast', 'CastLike', 'Identity']);
+
+/**
+ * A 2-D weight's input and output axes, from the MatMul (x·W: [in, out]) or Gemm (transB: [out, in]) that takes it
+ * as its second operand, through Transposes (each swaps them), Casts and Identities.
+ */
+function graphAxes(model: OnnxModel, weight: string): { inAxis: number; outAxis: number } {
+  let value = weight;
+  let swapped = false;
+  for (let step = 0; step < 8; step++) {
+    const use = model.graph.node.find((n) => n.input.includes(value));
+    if (!use) break;
+    if (WEIGHT_PASS_OPS.has(use.opType) && use.input[0] === value) {
+      if (use.opType === 'Transpose') swapped = !swapped;
+      value = use.output[0];
+      continue;
+    }
+    if (use.input.indexOf(value) !== 1 || (use.opType !== 'MatMul' && use.opType !== 'Gemm')) break;
+    const inAxis = (use.opType === 'Gemm' && attrInt(use, 'transB', 0) ? 1 : 0) ^ (swapped ? 1 : 0);
+    return { inAxis, outAxis: 1 - inAxis };
+  }
+  throw new SubcloneError('BadModel', `no MatMul or Gemm takes ${quote(weight)} as its weight, so which of its axes is the input is unknown`);
 }
 
 function hfShape(p: HfParameter, dims: number[]): number[] {

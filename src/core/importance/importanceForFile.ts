@@ -1,7 +1,7 @@
 import * as path from 'node:path';
 import { assertWritable } from '../fs/atomicFile';
 import { sha256File } from '../fs/sha256';
-import { OnnxModel } from '../onnx/onnxModel';
+import { checkpointFile, openCheckpoint } from '../checkpoint/openCheckpoint';
 import { recognize } from '../recognize/recognize';
 import { computeImportance } from './computeImportance';
 import type { ImportanceOptions } from './options';
@@ -22,14 +22,15 @@ export interface ImportanceFileRequest extends ImportanceOptions {
  * importance, write the report. Checks the output location before the run, not after.
  */
 export async function importanceForFile(req: ImportanceFileRequest): Promise<{ report: ImportanceReport; reportFile: string }> {
-  const reportFile = req.out ? path.resolve(req.out) : importanceReportPath(req.model);
+  const modelFile = checkpointFile(req.model);
+  const reportFile = req.out ? path.resolve(req.out) : importanceReportPath(modelFile);
   const overwrite = req.out ? req.overwrite ?? false : true;
   assertWritable(reportFile, overwrite);
-  const model = OnnxModel.load(req.model);
+  const model = openCheckpoint(modelFile);
   try {
     const map = await recognize(model, req.signal ? { signal: req.signal } : {});
     const computed = await computeImportance(model, map, req);
-    const report = { ...computed, model: { ...computed.model, sha256: sha256File(req.model) } };
+    const report = { ...computed, model: { ...computed.model, sha256: sha256File(modelFile) } };
     saveImportanceReport(report, reportFile, overwrite);
     return { report, reportFile };
   } finally {

@@ -2,12 +2,16 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { SubcloneError, errorMessage } from '../errors';
 import { writeFileAtomic } from '../fs/atomicFile';
+import { checkpointStem } from '../checkpoint/openCheckpoint';
 import { IMPORTANCE_REPORT_VERSION, type ImportanceReport } from './report';
 
-/** Where a model's importance report lives: `<model name>.importance.json` beside it (model.onnx → model.importance.json). */
+/**
+ * Where a model's importance report lives: `<model name>.importance.json` beside it (model.onnx, or a Hugging Face
+ * folder's model.safetensors → model.importance.json).
+ */
 export function importanceReportPath(modelFile: string): string {
   const abs = path.resolve(modelFile);
-  return path.join(path.dirname(abs), `${path.basename(abs, path.extname(abs))}.importance.json`);
+  return path.join(path.dirname(abs), `${checkpointStem(abs)}.importance.json`);
 }
 
 /** Writes the report atomically. The default location is regenerated on every run; other paths need `overwrite`. */

@@ -6,6 +6,10 @@ import { valueSpec, type ValueSpec } from './valueInfo';
 /** What any ONNX model can tell about itself without structure recognition. */
 export interface ModelSummary {
   file: string | null;
+  /** 'safetensors' for a graph built from a Hugging Face checkpoint (its file is the weights or their index). */
+  format: 'onnx' | 'safetensors';
+  /** The model's doc string (for a Hugging Face checkpoint: the class built and the tensors it leaves unused). */
+  description: string;
   producer: string;
   irVersion: number;
   opsets: Record<string, number>;
@@ -39,6 +43,8 @@ export function summarizeModel(model: OnnxModel): ModelSummary {
   }
   return {
     file: model.file ?? null,
+    format: model.file && /\.safetensors(\.index\.json)?$/i.test(model.file) ? 'safetensors' : 'onnx',
+    description: model.proto.docString,
     producer: [model.proto.producerName, model.proto.producerVersion].filter(Boolean).join(' '),
     irVersion: Number(model.proto.irVersion),
     opsets: Object.fromEntries(model.proto.opsetImport.map((o) => [o.domain || 'ai.onnx', Number(o.version)])),

@@ -113,12 +113,15 @@ export function recognizeFinal(ctx: RecognizeContext, last: FoundBlock, blockLin
   const below = ctx.linears.filter(
     (l) => !blockLinears.has(l) && (l.input === last.output || ancestorNodes(g, l.input, (v) => v === last.output, ctx.isStatic, 200).some((n) => n.input.includes(last.output))),
   );
-  // A head's output reaches a graph output without passing through another projection.
+  // A head's output reaches a graph output without passing through another projection (or only through its shape:
+  // the Reshape restoring a Gemm's rows reads the Shape of the Gemm's input).
   const reachesOutput = (l: Linear) =>
     outputs.has(l.output) ||
-    descendantNodes(g, l.output, (v) => isLinearNode(g.producer(v)?.name ?? ''), 30).some((n) => !isLinearNode(n.name) && n.output.some((o) => outputs.has(o)));
+    descendantNodes(g, l.output, (v) => isLinearNode(g.producer(v)?.name ?? '') || g.producer(v)?.opType === 'Shape', 30).some((n) => !isLinearNode(n.name) && n.output.some((o) => outputs.has(o)));
   const terminal = below.filter(reachesOutput);
-  const pooledInput = (l: Linear) => ancestorNodes(g, l.input, (v) => v === last.output, ctx.isStatic, 40).some((n) => n.opType === 'Gather' || n.opType === 'Slice');
+  // Token selection on the hidden state (CLS: Gather or Slice of it), not the Slice of a Shape that restores a
+  // Gemm's rows to [B, T, …].
+  const pooledInput = (l: Linear) => ancestorNodes(g, l.input, (v) => v === last.output, ctx.isStatic, 40).some((n) => (n.opType === 'Gather' || n.opType === 'Slice') && carriesD(ctx, n.input[0]));
   const poolerLinear = terminal.find((l) => pooledInput(l) && g.consumers(l.output).some((u) => u.node.opType === 'Tanh'));
   const heads = terminal.filter((l) => l !== poolerLinear && !(poolerLinear && ancestorNodes(g, l.input, () => false, ctx.isStatic, 20).includes(poolerLinear.matmul)));
   const transform = below.find((l) => !terminal.includes(l) && l !== poolerLinear && heads.some((h) => ancestorNodes(g, h.input, () => false, ctx.isStatic, 40).includes(l.matmul)));

@@ -1,5 +1,5 @@
 import { isSubcloneError } from '../errors';
-import { OnnxModel } from '../onnx/onnxModel';
+import { openCheckpoint } from '../checkpoint/openCheckpoint';
 import { summarizeModel, type ModelSummary } from '../onnx/modelSummary';
 import { recognize } from './recognize';
 import type { TransformerMap } from './transformerMap';
@@ -13,7 +13,7 @@ export interface Inspection {
 
 /** Reads a model, summarises it and recognises its structure. Unreadable files throw; unsupported ones do not. */
 export async function inspectModel(file: string, signal?: AbortSignal): Promise<Inspection> {
-  const model = OnnxModel.load(file);
+  const model = openCheckpoint(file);
   try {
     const summary = summarizeModel(model);
     try {

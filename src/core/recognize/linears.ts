@@ -32,6 +32,16 @@ export function weightInitializer(graph: Graph, value: string): string | undefin
   return undefined;
 }
 
+/**
+ * A Gemm works on rows: exporters flatten [B, T, in] to [B·T, in] before it (addmm) and restore [B, T, out] after.
+ * The layer's result is the restored value, where its consumers (a pooler's Tanh, the residual add) are.
+ */
+function unflattened(graph: Graph, analysis: AxisAnalysis, output: string, outClass: Atom): string {
+  const uses = graph.consumers(output);
+  const reshape = uses.length === 1 && uses[0].node.opType === 'Reshape' && uses[0].index === 0 ? uses[0].node : undefined;
+  return reshape && analysis.axes(reshape.output[0]).length > 0 && analysis.classOf(reshape.output[0], -1) === outClass ? reshape.output[0] : output;
+}
+
 /** Finds every linear layer: MatMul or Gemm whose one operand is a stored 2-D weight. */
 export function findLinears(graph: Graph, analysis: AxisAnalysis): Linear[] {
   const out: Linear[] = [];
@@ -60,14 +70,18 @@ export function findLinears(graph: Graph, analysis: AxisAnalysis): Linear[] {
     const outClass = wClasses[outAxis];
     let output = node.output[0];
     let bias: string | null = null;
-    if (node.opType === 'Gemm' && node.input[2] && weightInitializer(graph, node.input[2])) bias = weightInitializer(graph, node.input[2])!;
-    else {
+    if (node.opType === 'Gemm' && node.input[2] && weightInitializer(graph, node.input[2])) {
+      bias = weightInitializer(graph, node.input[2])!;
+      output = unflattened(graph, analysis, output, outClass);
+    } else {
       const uses = graph.consumers(output);
       const add = uses.length === 1 && uses[0].node.opType === 'Add' ? uses[0].node : undefined;
       const other = add?.input.find((i) => i !== output);
       if (add && other && weightInitializer(graph, other) && analysis.axes(other).length === 1 && analysis.classOf(other, 0) === outClass) {
         bias = weightInitializer(graph, other)!;
         output = add.output[0];
+      } else if (node.opType === 'Gemm') {
+        output = unflattened(graph, analysis, output, outClass);
       }
     }
     out.push({ node: node.name, matmul: node, weight, bias, inAxis, outAxis, input, output, inClass, outClass });

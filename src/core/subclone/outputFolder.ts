@@ -2,6 +2,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { SubcloneError, errorMessage } from '../errors';
+import { checkpointStem } from '../checkpoint/openCheckpoint';
 import { writeFailure } from '../fs/atomicFile';
 
 /** Files beside a Hugging Face model that a subclone keeps unchanged (tokenizers, processors, generation). */
@@ -20,7 +21,7 @@ export const COMPANION_FILES = [
 
 /** `<parent folder>/<parent file stem>-subclone-<shape>`. */
 export function defaultOutputDir(parentFile: string, label: string): string {
-  const stem = path.basename(parentFile).replace(/\.onnx$/i, '');
+  const stem = checkpointStem(parentFile);
   return path.join(path.dirname(path.resolve(parentFile)), `${stem}-subclone-${label}`);
 }
 

@@ -10,14 +10,15 @@ import { shapePresets } from './presets';
 import { subclonesOfReport } from './subcloneRuns';
 
 /**
- * The model a report belongs to: the file it names when that exists, else `<stem>.onnx` beside the report
- * (`model.importance.json` → `model.onnx`, for a folder that was moved). Null when neither exists.
+ * The model a report belongs to: the file it names when that exists, else the model of the same stem beside the
+ * report (`model.importance.json` → `model.onnx`, or a Hugging Face folder's `model.safetensors` or its index, for
+ * a folder that was moved). Null when none exists.
  */
 export function modelOfReport(reportFile: string, report: ImportanceReport): string | null {
   if (report.model.file && fs.existsSync(report.model.file)) return report.model.file;
   const stem = path.basename(reportFile).replace(/\.importance\.json$/i, '').replace(/\.json$/i, '');
-  const sibling = path.join(path.dirname(path.resolve(reportFile)), `${stem}.onnx`);
-  return fs.existsSync(sibling) ? sibling : null;
+  const dir = path.dirname(path.resolve(reportFile));
+  return ['.onnx', '.safetensors', '.safetensors.index.json'].map((ext) => path.join(dir, `${stem}${ext}`)).find((f) => fs.existsSync(f)) ?? null;
 }
 
 /** Whether the report's calibration data can score candidates by loss; when not, why. */

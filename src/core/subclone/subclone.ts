@@ -5,7 +5,7 @@ import { computeImportance } from '../importance/computeImportance';
 import type { ImportanceReport } from '../importance/report';
 import { readImportanceReport } from '../importance/reportFile';
 import type { CalibrationRequest } from '../importance/options';
-import { OnnxModel } from '../onnx/onnxModel';
+import { checkpointFile, openCheckpoint } from '../checkpoint/openCheckpoint';
 import { writeModel } from '../onnx/writeModel';
 import { writeFileAtomic } from '../fs/atomicFile';
 import { analyzeModel } from '../recognize/recognize';
@@ -20,7 +20,7 @@ import type { BlockSearchResult } from './blockSearch';
 import { DEFAULT_EVAL_SAMPLES, scoringProbe, searchBlocksForShape } from './blockScoring';
 import { fitBudget } from './budgetSearch';
 import { subclonedConfig } from '../hf/hfConfig';
-import { hfPlan, writeHfCheckpoint, type ChildSizes, type HfPlan } from '../hf/hfCheckpoint';
+import { hfBlocksProblem, hfPlan, writeHfCheckpoint, type ChildSizes, type HfPlan } from '../hf/hfCheckpoint';
 import { SINGLE_FILE_NAME } from '../safetensors/shards';
 import { copyCompanions, defaultOutputDir, checkOutputDir, writeFolderAtomically } from './outputFolder';
 import type { Provenance } from './provenance';
@@ -37,6 +37,8 @@ export const DEFAULT_OUTPUT_FORMAT: OutputFormat = 'both';
 export interface SubcloneOptions {
   /** Default 'both'; a shape the family's HF config cannot state is written as ONNX only, with a notice. */
   format?: OutputFormat;
+  /** The most bytes in one model.safetensors shard (default 5 GB, as save_pretrained); above it, an index and shards. */
+  maxShardBytes?: number;
   /** The destination shape; or, with `budget`, found by the budget search. */
   shape?: SubcloneShape;
   /** A parameter budget: search the uniform shapes that fit it, score the most promising by loss, subclone the best. */
@@ -86,7 +88,9 @@ export async function subclone(file: string, o: SubcloneOptions): Promise<Subclo
   // Stages report their own fractions; the overall one never goes back.
   const progress = (f: number, m: string) => o.onProgress?.((reached = Math.max(reached, f)), m);
   checkRequest(o);
-  const parent = OnnxModel.load(file);
+  // An HF folder is named by its weights file, so what is derived from the parent's path lands inside the folder.
+  file = checkpointFile(file);
+  const parent = openCheckpoint(file);
   const probes: LossProbe[] = [];
   try {
     progress(0.02, 'recognising the model');
@@ -221,20 +225,28 @@ export async function subclone(file: string, o: SubcloneOptions): Promise<Subclo
       verification,
     };
     const finalShape = shape;
-    const hf = hfFor(finalShape);
-    if (!o.shape) checkHf(hf, format, o.onNotice);
+    const planned = hfFor(finalShape);
+    const blocksMisfit = planned?.ok ? hfBlocksProblem(parentConfig!, blocks) : undefined;
+    const hf: HfPlan | null = blocksMisfit ? { ok: false, reason: blocksMisfit } : planned;
+    if (!o.shape || blocksMisfit) checkHf(hf, format, o.onNotice);
     provenance.output = { onnx: format !== 'hf', hf: hf === null ? null : hf.ok ? { modelType: hf.modelType } : { notWritten: hf.reason } };
+    let hfFile = SINGLE_FILE_NAME;
     await writeFolderAtomically(outDir, o.overwrite ?? false, async (tmp) => {
       if (format !== 'hf') writeModel(child.model, path.join(tmp, 'model.onnx'), { signal: o.signal });
       copyCompanions(file, tmp);
       const sizes = childSizes(map, finalShape);
       let config = parentConfig ? subclonedConfig(parentConfig, { ...sizes, ffn: ffnPerBlock(finalShape) }) : null;
-      if (hf?.ok) config = writeHfCheckpoint(tmp, child.model, childMapOf(map, blocks, finalShape), sizes, parentConfig!, hf.modelType).config;
+      if (hf?.ok) {
+        const written = writeHfCheckpoint(tmp, child.model, childMapOf(map, blocks, finalShape), sizes, parentConfig!, hf.modelType, { maxShardBytes: o.maxShardBytes });
+        config = written.config;
+        // Sharded, the file that names the checkpoint is the index.
+        hfFile = path.basename(written.weights.indexFile ?? written.weights.files[0]);
+      }
       if (config) writeFileAtomic(path.join(tmp, 'config.json'), JSON.stringify(config, null, 2) + '\n');
       writeFileAtomic(path.join(tmp, 'subclone.json'), JSON.stringify(provenance, null, 2) + '\n');
     });
     progress(1, 'done');
-    return { outDir, modelFile: path.join(outDir, format === 'hf' ? SINGLE_FILE_NAME : 'model.onnx'), provenance };
+    return { outDir, modelFile: path.join(outDir, format === 'hf' ? hfFile : 'model.onnx'), provenance };
   } finally {
     for (const p of probes) p.close();
     parent.close();

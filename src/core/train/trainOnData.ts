@@ -4,7 +4,8 @@ import { findTokenizer } from '../data/textData';
 import { loadTrainingText } from '../data/trainingText';
 import { SubcloneError, throwIfAborted } from '../errors';
 import { assertWritable } from '../fs/atomicFile';
-import { OnnxModel } from '../onnx/onnxModel';
+import type { OnnxModel } from '../onnx/onnxModel';
+import { checkpointFile, openCheckpoint } from '../checkpoint/openCheckpoint';
 import { valueSpec } from '../onnx/valueInfo';
 import { writeModel } from '../onnx/writeModel';
 import type { ProviderPreference } from '../runtime/executionProvider';
@@ -62,10 +63,11 @@ export interface TrainingRunResult {
  * has one) or an image folder, and optionally writes the trained model. `onProgress` sees every step, so a caller
  * that is cancelled still has the curve so far.
  */
-export async function trainOnData(req: TrainingRequest, run: TrainRunOptions = {}): Promise<TrainingRunResult> {
+export async function trainOnData(request: TrainingRequest, run: TrainRunOptions = {}): Promise<TrainingRunResult> {
+  const req = { ...request, model: checkpointFile(request.model) };
   if (!fs.existsSync(req.data)) throw new SubcloneError('MissingData', `the training data ${req.data} does not exist`);
   if (req.save) assertWritable(req.save, req.overwrite ?? false);
-  const model = OnnxModel.load(req.model);
+  const model = openCheckpoint(req.model);
   try {
     const target = await trainingTargetFor(model, run.signal);
     const seed = req.seed ?? 0;

@@ -1,8 +1,7 @@
-import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { Result } from '../../protocol/workerProtocol';
 import { IMPORTANCE_VIEW_TYPE } from '../importance/viewType';
-import { resolveModel } from '../modelTarget';
+import { modelName, resolveModel } from '../modelTarget';
 import type { Services } from '../services';
 import { pickCalibrationData } from '../subclone/calibrationData';
 import { parseActionArgs } from '../subclone/commandArgs';
@@ -21,7 +20,7 @@ export async function importanceCommand(services: Services, uriArg: unknown, opt
   const model = await resolveModel(uriArg, ACTION);
   if (!model || !(await requireTrust(ACTION))) return undefined;
   const file = model.fsPath;
-  const name = path.basename(file);
+  const name = modelName(file);
   const data = args.data !== undefined ? { data: args.data } : await pickCalibrationData(services.state, model, `Importance of ${name}`);
   if (!data) return undefined;
   const params = { file, data: data.data, ...(args.samples ? { samples: args.samples } : {}) };

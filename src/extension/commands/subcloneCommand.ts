@@ -3,11 +3,12 @@ import * as vscode from 'vscode';
 import { SubcloneError, isSubcloneError } from '../../core/errors';
 import { describeShape, formatCount, type ShapePreset, type TargetShape } from '../../protocol/shapes';
 import type { OutputFormat, Params, Result } from '../../protocol/workerProtocol';
-import { resolveModel } from '../modelTarget';
+import { modelName, resolveModel } from '../modelTarget';
 import { OVERVIEW_VIEW_TYPE } from '../overview/viewType';
 import type { Services } from '../services';
 import { pickCalibrationData } from '../subclone/calibrationData';
 import { parseActionArgs, type ActionArgs } from '../subclone/commandArgs';
+import type { HfShapeCheck } from '../subclone/customShape';
 import { parentShape, pickShape, type ParentShape } from '../subclone/pickShape';
 import { requireTrust } from '../trust';
 import { withWorkerProgress, type ProgressObserver } from '../withWorkerProgress';
@@ -26,10 +27,10 @@ export async function subcloneCommand(services: Services, uriArg: unknown, optio
   const model = await resolveModel(uriArg, ACTION);
   if (!model || !(await requireTrust(ACTION))) return undefined;
   const file = model.fsPath;
-  const name = path.basename(file);
-  const { parent, presets } = await readModel(services, file, name);
+  const name = modelName(file);
+  const { parent, presets, hf } = await readModel(services, file, name, outputFormatSetting());
 
-  const shape = await chooseShape(services, args, file, name, parent, presets);
+  const shape = await chooseShape(services, args, file, name, parent, presets, hf);
   if (!shape) return undefined;
   const data = args.data !== undefined ? { data: args.data } : await pickCalibrationData(services.state, model, `Subclone ${name}`);
   if (!data) return undefined;
@@ -37,19 +38,33 @@ export async function subcloneCommand(services: Services, uriArg: unknown, optio
   return runApply(services, { file, shape, data: data.data, ...(args.outDir ? { outDir: args.outDir } : {}) }, args.overwrite);
 }
 
-async function readModel(services: Services, file: string, name: string): Promise<{ parent: ParentShape; presets: ShapePreset[] }> {
+type HfMarks = HfShapeCheck & { presets: (string | null)[] };
+
+/**
+ * Reads the model, its presets and, unless only ONNX is written, which shapes the family's Hugging Face config can
+ * state (the engine's hfPlan): the picker marks the others. When the model cannot be written as a Hugging Face
+ * checkpoint at all, nothing is marked (the result's notification says so), and with the setting at hf it is
+ * refused here, before any question.
+ */
+async function readModel(services: Services, file: string, name: string, format: OutputFormat): Promise<{ parent: ParentShape; presets: ShapePreset[]; hf: HfMarks | undefined }> {
   return withWorkerProgress(`Subclone: reading ${name}`, async (options) => {
     const { map, unsupported } = await services.worker.call('inspect', { file }, options);
     if (!map) throw new SubcloneError('Unsupported', `${name} cannot be subcloned: ${unsupported ?? 'it is not a recognised transformer'}`);
     if (unsupported) throw new SubcloneError('Unsupported', `${name} cannot be subcloned yet: ${unsupported}`);
     const presets = await services.worker.call('shapePresets', { file }, options);
-    return { parent: { shape: parentShape(map.dims), parameters: map.parameterCounts.total }, presets };
+    let hf: HfMarks | undefined;
+    if (format !== 'onnx') {
+      const plan = await services.worker.call('hfPlan', { file, shapes: presets.map((p) => p.shape) }, options);
+      if (plan.model && format === 'hf') throw new SubcloneError('Unsupported', `${name} cannot be written as a Hugging Face checkpoint, which the setting subclone.outputFormat (hf) asks for: ${plan.model}`);
+      if (!plan.model) hf = { refuse: format === 'hf', presets: plan.shapes, reason: async (shape) => (await services.worker.call('hfPlan', { file, shapes: [shape] })).shapes[0] };
+    }
+    return { parent: { shape: parentShape(map.dims), parameters: map.parameterCounts.total }, presets, hf };
   });
 }
 
-async function chooseShape(services: Services, args: ActionArgs, file: string, name: string, parent: ParentShape, presets: ShapePreset[]): Promise<TargetShape | undefined> {
+async function chooseShape(services: Services, args: ActionArgs, file: string, name: string, parent: ParentShape, presets: ShapePreset[], hf: HfMarks | undefined): Promise<TargetShape | undefined> {
   const validate = (shape: TargetShape) => services.worker.call('validateShape', { file, shape });
-  if (args.shape === undefined) return pickShape(name, parent, presets, validate);
+  if (args.shape === undefined) return pickShape(name, parent, presets, validate, hf);
   if (typeof args.shape === 'string') {
     const id = args.shape;
     const preset = presets.find((p) => p.id === id);
@@ -73,7 +88,7 @@ function outputFormatSetting(): OutputFormat {
  * notification that offers to reveal the child or open its overview. Undefined when the user declined to replace.
  */
 export async function runApply(services: Services, params: Omit<Params<'apply'>, 'overwrite' | 'format'>, overwrite: boolean | undefined, observer?: ProgressObserver): Promise<ApplyResult | undefined> {
-  const title = `Subclone ${path.basename(params.file)} → ${describeShape(params.shape)}`;
+  const title = `Subclone ${modelName(params.file)} → ${describeShape(params.shape)}`;
   const format = outputFormatSetting();
   const run = (replace: boolean) => withWorkerProgress(title, (options) => services.worker.call('apply', { ...params, format, overwrite: replace }, options), observer);
   let result: ApplyResult | undefined;
@@ -91,13 +106,19 @@ export async function runApply(services: Services, params: Omit<Params<'apply'>,
 }
 
 async function announce(result: ApplyResult, shape: TargetShape, data: string | null): Promise<void> {
-  const where = vscode.workspace.asRelativePath(result.modelFile);
+  const where = vscode.workspace.asRelativePath(result.outDir);
   const params = `${formatCount(result.parameters.child)} parameters (parent ${formatCount(result.parameters.parent)})`;
   const losses = result.losses?.child != null ? `; loss ${result.losses.child.toFixed(3)}${result.losses.parent != null ? ` vs parent ${result.losses.parent.toFixed(3)}` : ''}${result.losses.randomInit != null ? `, random init ${result.losses.randomInit.toFixed(3)}` : ''}` : '';
-  const choice = await vscode.window.showInformationMessage(`Subclone: wrote ${where} — ${describeShape(shape)}, ${params}${losses}.`, 'Reveal in Explorer', 'Show Model Overview', 'Check Convergence');
+  const choice = await vscode.window.showInformationMessage(`Subclone: wrote ${where}/ with ${writtenText(result.written)} — ${describeShape(shape)}, ${params}${losses}.${result.written.hfNotWritten ? ` No Hugging Face checkpoint: ${result.written.hfNotWritten}.` : ''}`, 'Reveal in Explorer', 'Show Model Overview', 'Check Convergence');
   const uri = vscode.Uri.file(result.modelFile);
   // The calibration text is the natural data to train on; 'random' and data-free leave the choice to the panel.
   if (choice === 'Check Convergence') await vscode.commands.executeCommand('subclone.checkConvergence', uri, data && data !== 'random' ? { data } : {});
   if (choice === 'Reveal in Explorer') await vscode.commands.executeCommand('revealInExplorer', uri);
   if (choice === 'Show Model Overview') await vscode.commands.executeCommand('vscode.openWith', uri, OVERVIEW_VIEW_TYPE);
+}
+
+/** "model.onnx and a Hugging Face llama checkpoint (model.safetensors, config.json)": what a child's folder holds. */
+export function writtenText(written: ApplyResult['written']): string {
+  const hf = written.hf ? `a Hugging Face ${written.hf.modelType} checkpoint (${path.basename(written.hf.file)}, config.json)` : null;
+  return [written.onnx ? 'model.onnx' : null, hf].filter((x): x is string => x !== null).join(' and ') || 'no model';
 }

@@ -17,6 +17,7 @@ import {
 } from '../../protocol/convergenceProtocol';
 import { unreachable } from '../../protocol/webviewProtocol';
 import { Disposable } from '../dispose';
+import { isModel } from '../modelTarget';
 import { OVERVIEW_VIEW_TYPE } from '../overview/viewType';
 import { reportError } from '../reportError';
 import type { Services } from '../services';
@@ -318,7 +319,7 @@ export class ConvergencePanel extends Disposable {
 
   private async open(file: string): Promise<void> {
     const uri = vscode.Uri.file(file);
-    if (file.toLowerCase().endsWith('.onnx')) await vscode.commands.executeCommand('vscode.openWith', uri, OVERVIEW_VIEW_TYPE);
+    if (isModel(uri)) await vscode.commands.executeCommand('vscode.openWith', uri, OVERVIEW_VIEW_TYPE);
     else await vscode.commands.executeCommand('vscode.open', uri);
   }
 }

@@ -1,3 +1,4 @@
+import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { errorMessage, isSubcloneError } from '../../core/errors';
@@ -15,6 +16,7 @@ import { unreachable } from '../../protocol/webviewProtocol';
 import type { CallOptions } from '../../worker/workerClient';
 import { runApply } from '../commands/subcloneCommand';
 import { Disposable } from '../dispose';
+import { modelFileOf } from '../modelTarget';
 import { OVERVIEW_VIEW_TYPE } from '../overview/viewType';
 import { reportError } from '../reportError';
 import type { Services } from '../services';
@@ -87,7 +89,9 @@ export class ImportanceView extends Disposable {
         if (this.view?.model) void vscode.commands.executeCommand('subclone.computeImportance', vscode.Uri.file(this.view.model.file));
         return;
       case 'openSubclone': {
-        const model = vscode.Uri.file(path.join(message.folder, 'model.onnx'));
+        // model.onnx, or the Hugging Face checkpoint's weights when only that was written.
+        const onnx = path.join(message.folder, 'model.onnx');
+        const model = vscode.Uri.file(fs.existsSync(onnx) ? onnx : modelFileOf(message.folder));
         void (message.how === 'reveal' ? vscode.commands.executeCommand('revealInExplorer', model) : vscode.commands.executeCommand('vscode.openWith', model, OVERVIEW_VIEW_TYPE));
         return;
       }

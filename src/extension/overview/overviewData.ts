@@ -1,6 +1,6 @@
 import type { ModelSummary } from '../../core/onnx/modelSummary';
 import type { TransformerMap } from '../../core/recognize/transformerMap';
-import type { OverviewData, Recognition } from '../../protocol/webviewProtocol';
+import type { HfCheckpointInfo, OverviewData, Recognition } from '../../protocol/webviewProtocol';
 
 /** Where the model is and what the overview can offer, besides what the worker read. */
 export interface OverviewContext {
@@ -10,6 +10,19 @@ export interface OverviewContext {
   trusted: boolean;
   /** A subclone.json sits beside the model: it was made by Subclone (the overview offers Check Convergence…). */
   subclone: boolean;
+  /** For a Hugging Face checkpoint: its folder's files as the host found them (hfFilesOf); absent for ONNX. */
+  hf?: HfFiles;
+}
+
+/** A Hugging Face checkpoint folder's files, read by the host. */
+export interface HfFiles {
+  folder: string;
+  /** config.json, relative to the workspace. */
+  config: string;
+  /** config.json's content (null when it cannot be read; the worker's error says why). */
+  configJson: Record<string, unknown> | null;
+  weights: { name: string; bytes: number | null }[];
+  index: string | null;
 }
 
 /** What `inspect` answered, or why it could not run. */
@@ -29,6 +42,8 @@ export function overviewData(summary: ModelSummary, inspection: Inspection, cont
     fileName: context.fileName,
     path: context.path,
     fileBytes: context.fileBytes,
+    format: summary.format,
+    description: summary.description,
     producer: summary.producer,
     irVersion: summary.irVersion,
     opsets: summary.opsets,
@@ -42,6 +57,7 @@ export function overviewData(summary: ModelSummary, inspection: Inspection, cont
     externalData: summary.externalData,
     recognition,
     subclone: context.subclone,
+    checkpoint: summary.format === 'safetensors' && context.hf ? checkpointInfo(summary.description, context.hf) : null,
     actionsEnabled: disabled === null,
     actionsDisabledReason: disabled,
   };
@@ -60,5 +76,27 @@ function recognitionOf(inspection: Inspection): Recognition {
     parameterCounts: map.parameterCounts,
     warnings: map.warnings,
     unsupported,
+  };
+}
+
+/**
+ * The checkpoint's description for the overview: the class from the graph's description ("<Class> built by
+ * Subclone from …; tensors <Class> does not use: a, b"), else config.json's architectures; the rest from the files.
+ */
+export function checkpointInfo(description: string, files: HfFiles): HfCheckpointInfo {
+  const built = /^(\S+) built by Subclone from /.exec(description);
+  const unused = /; tensors \S+ does not use: (.+)$/.exec(description);
+  const config = files.configJson ?? {};
+  const listed = Array.isArray(config.architectures) && typeof config.architectures[0] === 'string' ? config.architectures[0] : null;
+  const dtype = [config.torch_dtype, config.dtype].find((d): d is string => typeof d === 'string') ?? null;
+  return {
+    folder: files.folder,
+    architecture: built?.[1] ?? listed ?? 'unknown class',
+    modelType: typeof config.model_type === 'string' ? config.model_type : null,
+    config: files.config,
+    weights: files.weights,
+    index: files.index,
+    configDtype: dtype,
+    unused: unused ? unused[1].split(', ').filter(Boolean) : [],
   };
 }

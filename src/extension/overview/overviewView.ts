@@ -5,7 +5,8 @@ import { errorMessage, isSubcloneError } from '../../core/errors';
 import { isFromOverview, unreachable, type FromOverview, type ToOverview } from '../../protocol/webviewProtocol';
 import { Disposable } from '../dispose';
 import type { Services } from '../services';
-import { overviewData, type Inspection } from './overviewData';
+import { isHfWeights, modelFileOf, shardsOf } from '../modelTarget';
+import { overviewData, type HfFiles, type Inspection } from './overviewData';
 import { webviewHtml, webviewResourceRoots } from '../webviewHtml';
 
 /** The overview's buttons and the command each runs on this model. */
@@ -19,7 +20,9 @@ const BUTTON_COMMANDS = {
 /**
  * One overview editor: renders a model's structure in its webview. Waits for the webview's `ready`, then reads
  * the model in the worker (`inspect`, falling back to `summarize` while recognition is unavailable) and posts it;
- * reads again when the file changes. The buttons run the same commands as the palette.
+ * reads again when the file changes. The buttons run the same commands as the palette. A Hugging Face checkpoint
+ * opens from any of its weight files (a shard reads the whole checkpoint through its index) and is read again
+ * when config.json or the weights change.
  */
 export class OverviewView extends Disposable {
   private ready = false;
@@ -38,7 +41,8 @@ export class OverviewView extends Disposable {
     webview.options = { enableScripts: true, localResourceRoots: webviewResourceRoots(services.extensionUri) };
     webview.html = webviewHtml(webview, services.extensionUri, { title: 'Model overview', script: 'overview.js', styles: ['media/overview.css'] });
     this.register(webview.onDidReceiveMessage((m: unknown) => this.onMessage(m)));
-    const watcher = this.register(vscode.workspace.createFileSystemWatcher(new vscode.RelativePattern(vscode.Uri.file(path.dirname(uri.fsPath)), path.basename(uri.fsPath))));
+    const watched = isHfWeights(uri.fsPath) ? '{config.json,*.safetensors,model.safetensors.index.json}' : path.basename(uri.fsPath);
+    const watcher = this.register(vscode.workspace.createFileSystemWatcher(new vscode.RelativePattern(vscode.Uri.file(path.dirname(uri.fsPath)), watched)));
     this.register(watcher.onDidChange(() => this.ready && void this.load()));
     this.register(watcher.onDidCreate(() => this.ready && void this.load()));
   }
@@ -74,8 +78,8 @@ export class OverviewView extends Disposable {
   /** Reads the model and posts the overview; a newer load supersedes an older one still running. */
   private async load(): Promise<void> {
     const load = ++this.loads;
-    const file = this.uri.fsPath;
-    const fileName = path.basename(file);
+    const file = modelFileOf(this.uri.fsPath);
+    const fileName = path.basename(this.uri.fsPath);
     const post = (m: ToOverview) => {
       if (load !== this.loads || this.isDisposed) return;
       void this.panel.webview.postMessage(m);
@@ -85,7 +89,9 @@ export class OverviewView extends Disposable {
     try {
       const trusted = vscode.workspace.isTrusted;
       const { summary, inspection } = trusted ? await this.inspect(file) : { summary: await this.services.worker.call('summarize', { file }), inspection: { failed: 'the workspace is not trusted' } };
-      const context = { fileName, path: vscode.workspace.asRelativePath(file), fileBytes: fs.statSync(file).size, trusted, subclone: fs.existsSync(path.join(path.dirname(file), 'subclone.json')) };
+      const hf = summary.format === 'safetensors' ? hfFilesOf(file) : undefined;
+      const fileBytes = hf ? hf.weights.reduce((a, w) => a + (w.bytes ?? 0), 0) : fs.statSync(file).size;
+      const context = { fileName, path: vscode.workspace.asRelativePath(file), fileBytes, trusted, subclone: fs.existsSync(path.join(path.dirname(file), 'subclone.json')), ...(hf ? { hf } : {}) };
       post({ type: 'model', data: overviewData(summary, inspection, context) });
     } catch (e) {
       this.services.log.error(`overview of ${file}`, e);
@@ -103,4 +109,33 @@ export class OverviewView extends Disposable {
       return { summary, inspection: { failed: errorMessage(e) } satisfies Inspection };
     }
   }
+}
+
+/** A Hugging Face checkpoint's files beside its weights file (model.safetensors or the shard index). */
+function hfFilesOf(weights: string): HfFiles {
+  const folder = path.dirname(weights);
+  const config = path.join(folder, 'config.json');
+  let configJson: Record<string, unknown> | null = null;
+  try {
+    const parsed: unknown = JSON.parse(fs.readFileSync(config, 'utf8'));
+    if (parsed && typeof parsed === 'object' && !Array.isArray(parsed)) configJson = parsed as Record<string, unknown>;
+  } catch {
+    // The worker already read it to build the graph; a file that changed since shows on the next load.
+  }
+  const index = weights.toLowerCase().endsWith('.json') ? weights : null;
+  const names = index ? shardsOf(index) : [path.basename(weights)];
+  const size = (name: string) => {
+    try {
+      return fs.statSync(path.join(folder, name)).size;
+    } catch {
+      return null;
+    }
+  };
+  return {
+    folder: path.basename(folder),
+    config: vscode.workspace.asRelativePath(config),
+    configJson,
+    weights: names.map((name) => ({ name, bytes: size(name) })),
+    index: index && path.basename(index),
+  };
 }

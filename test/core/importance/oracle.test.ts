@@ -1,4 +1,7 @@
 import * as assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import { hfFolderFromFixture } from '../../helpers/hfFromFixture';
+import { repoFixtures } from '../../helpers/fixtures';
 import { importanceOf, maskedMeanAbs, maskedTokenMean, maxAbsDiff, oneMinusCos, relativeUpdate, repoCases, sharedCases, type OracleCase } from './oracle';
 
 /**
@@ -46,3 +49,18 @@ function oracleSuite(title: string, cases: () => OracleCase[]) {
 
 oracleSuite('importance oracle: shared exports (numpy over block_i / mlp_hidden_i with the mask)', sharedCases);
 oracleSuite('importance oracle: repo fixtures (embed, block:i, mlp_hidden:i with the mask)', repoCases);
+
+/**
+ * The same fixtures saved as Hugging Face folders (the mirrors' parameter names): the graph Subclone builds from
+ * config.json and model.safetensors must give the same importance as the PyTorch intermediates (KV-cache exports
+ * apart: their batches feed past keys and values, which a checkpoint's class takes no input for).
+ */
+const hfFolders: string[] = [];
+oracleSuite('importance oracle: repo fixtures as Hugging Face folders', () =>
+  repoCases().filter((c) => !c.id.endsWith('-past')).map((c) => {
+    const dir = hfFolderFromFixture(repoFixtures((f) => f.id === c.id)[0]);
+    hfFolders.push(dir);
+    return { ...c, id: `hf/${c.id}`, modelFile: dir };
+  }),
+);
+after(() => hfFolders.forEach((d) => fs.rmSync(d, { recursive: true, force: true })));

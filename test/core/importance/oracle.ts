@@ -5,7 +5,8 @@ import * as ort from 'onnxruntime-node';
 import { feedsSource, type Feeds } from '../../../src/core/data/calibrationSource';
 import { computeImportance } from '../../../src/core/importance/computeImportance';
 import type { ImportanceReport } from '../../../src/core/importance/report';
-import { OnnxModel } from '../../../src/core/onnx/onnxModel';
+import type { OnnxModel } from '../../../src/core/onnx/onnxModel';
+import { openCheckpoint } from '../../../src/core/checkpoint/openCheckpoint';
 import { recognize } from '../../../src/core/recognize/recognize';
 import type { TransformerMap } from '../../../src/core/recognize/transformerMap';
 import { repoFixtures } from '../../helpers/fixtures';
@@ -129,7 +130,7 @@ export function repoCases(): OracleCase[] {
 
 /** Loads, recognises and runs importance on the case's one batch, on the CPU. */
 export async function importanceOf(c: OracleCase): Promise<{ report: ImportanceReport; map: TransformerMap; model: OnnxModel }> {
-  const model = OnnxModel.load(c.modelFile);
+  const model = openCheckpoint(c.modelFile);
   const map = await recognize(model);
   const [B, T] = c.blocks[0].shape;
   const images = map.family === 'vit';
