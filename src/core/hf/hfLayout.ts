@@ -73,7 +73,8 @@ export function hfModelType(map: TransformerMap, parentModelType?: unknown): HfC
   const heads = (head ? 1 : 0) + f.extraHeads.length;
   const has = `this one has ${head ? `${heads > 1 ? `${heads} ${head.kind} heads` : `a${head.kind === 'lm' ? 'n' : ''} ${head.kind} head`}${f.headTransform ? ' with a transform before it' : ''}` : 'no head'}${f.pooler ? ' and a pooler' : ''}`;
   if (DECODERS.has(modelType)) {
-    if (head?.kind !== 'lm' || heads > 1 || f.headTransform || f.pooler) return { reason: `only causal-LM checkpoints of ${key} are written as Hugging Face folders yet (${has})` };
+    if (!head && !f.headTransform && !f.pooler) return { modelType, architecture: `${stem}Model` };
+    if (head?.kind !== 'lm' || heads > 1 || f.headTransform || f.pooler) return { reason: `only causal LMs and base models of ${key} are written as Hugging Face folders yet (${has})` };
     return { modelType, architecture: modelType === 'gpt2' ? 'GPT2LMHeadModel' : `${stem}ForCausalLM` };
   }
   if (!head) return { modelType, architecture: `${stem}Model` };
@@ -201,16 +202,22 @@ type HfSlot = Omit<HfParameter, 'source'> & { source: string | null };
 function hfSlots(map: TransformerMap, architecture: string): HfSlot[] {
   switch (map.family) {
     case 'gpt2':
-      return gpt2Slots(map);
+      return decoderNames(gpt2Slots(map), architecture, 'transformer.');
     case 'llama':
-      return llamaSlots(map);
+      return decoderNames(llamaSlots(map), architecture, 'model.');
     case 'gpt-neox':
-      return neoxSlots(map);
+      return decoderNames(neoxSlots(map), architecture, 'gpt_neox.');
     case 'bert':
       return bertSlots(map, architecture);
     case 'vit':
       return vitSlots(map, architecture);
   }
+}
+
+/** A decoder's base class (GPT2Model, LlamaModel, …) saves its parameters without the base prefix, as HF does. */
+function decoderNames(slots: HfSlot[], architecture: string, prefix: string): HfSlot[] {
+  if (!architecture.endsWith('Model') || architecture.endsWith('HeadModel')) return slots;
+  return slots.map((s) => (s.name.startsWith(prefix) ? { ...s, name: s.name.slice(prefix.length) } : s));
 }
 
 /** A linear layer's tensors; without axes (a pooler, a head transform) they are read from the graph (hfTensors). */
@@ -226,9 +233,9 @@ const linear = (prefix: string, l: LinearSource | null | undefined, layout: 'lin
 /** Whether the LM head shares the token table's values (stored once, as the table). */
 const tiedHead = (map: TransformerMap) => !!map.final.head && (map.final.head.tiedTo !== null || map.final.head.weight === map.embedding.token);
 
-/** A decoder's LM head (lm_head, GPT-NeoX's embed_out): nothing when tied. */
+/** A decoder's LM head (lm_head, GPT-NeoX's embed_out): nothing when tied, or for the base class. */
 function lmHead(map: TransformerMap, name: string): HfSlot[] {
-  return tiedHead(map) ? [] : linear(name, map.final.head, 'linear');
+  return !map.final.head || tiedHead(map) ? [] : linear(name, map.final.head, 'linear');
 }
 
 function gpt2Slots(map: TransformerMap): HfSlot[] {

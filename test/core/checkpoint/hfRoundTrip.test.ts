@@ -3,7 +3,9 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { openCheckpoint } from '../../../src/core/checkpoint/openCheckpoint';
 import { recognize } from '../../../src/core/recognize/recognize';
+import { openSafetensors } from '../../../src/core/safetensors/reader';
 import { openCheckpointWeights, type CheckpointWeights } from '../../../src/core/safetensors/shards';
+import { writeSafetensors } from '../../../src/core/safetensors/writer';
 import { parentShape } from '../../../src/core/subclone/shape';
 import { subclone } from '../../../src/core/subclone/subclone';
 import { fixturesDir, tempDir } from '../../helpers/paths';
@@ -80,6 +82,35 @@ describe('Hugging Face folder → identity-shape subclone → Hugging Face folde
       assert.match(JSON.stringify(moved.provenance.output), /notWritten/);
       const first = await subclone(parentDir, { shape, data: null, blocks: { kind: 'first' }, outDir: path.join(dir, 'first') });
       assert.ok(fs.existsSync(path.join(first.outDir, 'model.safetensors')));
+    } finally {
+      cleanup();
+    }
+  });
+
+  it('a decoder base class (LlamaModel, saved without the model. prefix): the same tensors and names, bit for bit', async () => {
+    const { dir, cleanup } = tempDir();
+    try {
+      const parentDir = path.join(dir, 'llama-base');
+      fs.mkdirSync(parentDir);
+      const config = JSON.parse(fs.readFileSync(path.join(hfRoot, 'llama', 'config.json'), 'utf8')) as Record<string, unknown>;
+      fs.writeFileSync(path.join(parentDir, 'config.json'), JSON.stringify({ ...config, architectures: ['LlamaModel'] }));
+      const st = openSafetensors(path.join(hfRoot, 'llama', 'model.safetensors'));
+      const tensors = st.tensors.filter((t) => t.name !== 'lm_head.weight').map((t) => ({ name: t.name.replace(/^model\./, ''), dtype: t.dtype, shape: t.shape, bytes: st.readBytes(t.name) }));
+      st.close();
+      writeSafetensors(path.join(parentDir, 'model.safetensors'), tensors);
+      const model = openCheckpoint(parentDir);
+      const shape = parentShape(await recognize(model));
+      model.close();
+      const out = path.join(dir, 'child');
+      await subclone(parentDir, { shape, data: null, format: 'hf', outDir: out });
+      const child = openSafetensors(path.join(out, 'model.safetensors'));
+      try {
+        assert.deepEqual(child.tensors.map((t) => t.name).sort(), tensors.map((t) => t.name).sort());
+        for (const t of tensors) assert.ok(Buffer.compare(Buffer.from(child.readBytes(t.name)), Buffer.from(t.bytes)) === 0, `${t.name} differs`);
+      } finally {
+        child.close();
+      }
+      assert.deepEqual(JSON.parse(fs.readFileSync(path.join(out, 'config.json'), 'utf8')).architectures, ['LlamaModel']);
     } finally {
       cleanup();
     }

@@ -369,9 +369,16 @@ describe('graphs that do not fit the family\'s Hugging Face modules', () => {
     const mlm = await mapOf('bert-op17-mlm');
     mlm.final.head = { ...mlm.final.head!, kind: 'classifier' };
     assert.deepEqual(hfModelType(mlm), { reason: "the Hugging Face classes written for bert (BertModel or BertForMaskedLM) have no head like this one's (this one has a classifier head with a transform before it)" });
+    // A decoder without a head is the family's base class, its names without the base prefix (as HF saves them).
     const neox = await mapOf('gptneox-op17');
     neox.final.head = null;
-    assert.deepEqual(hfModelType(neox), { reason: 'only causal-LM checkpoints of gpt-neox are written as Hugging Face folders yet (this one has no head)' });
+    assert.deepEqual(hfModelType(neox), { modelType: 'gpt_neox', architecture: 'GPTNeoXModel' });
+    const neoxNames = hfParameters(neox).map((p) => p.name);
+    assert.equal(neoxNames[0], 'embed_in.weight');
+    assert.ok(neoxNames.includes('layers.0.attention.query_key_value.weight') && !neoxNames.some((n) => n.startsWith('gpt_neox.') || n.startsWith('embed_out')));
+    const gpt2 = await mapOf('gpt2-op17');
+    gpt2.final.head = { ...gpt2.final.head!, kind: 'classifier' };
+    assert.deepEqual(hfModelType(gpt2), { reason: 'only causal LMs and base models of gpt2 are written as Hugging Face folders yet (this one has a classifier head)' });
   });
 
   it('GPT-NeoX: query_key_value laid out per head, and the residual form config.json states', async () => {

@@ -1,9 +1,9 @@
-import { SubcloneError } from '../../errors';
 import { DataType } from '../../onnx/dataType';
 import type { ConfigReader } from './configReader';
+import { activationField, headSplit } from './configFields';
 import type { FamilyContext, FamilySpec } from './family';
 import type { GraphBuilder } from './graphBuilder';
-import { activation, isActivation, layerNorm, linear, mergeHeads, paddingMaskAdditive, scaledDotProduct, splitHeads, token, type Activation } from './layers';
+import { activation, layerNorm, linear, mergeHeads, paddingMaskAdditive, scaledDotProduct, splitHeads, token } from './layers';
 
 const CLASSES: Record<string, readonly string[]> = {
   bert: ['BertModel', 'BertForMaskedLM'],
@@ -12,19 +12,15 @@ const CLASSES: Record<string, readonly string[]> = {
 
 /** BertConfig / RobertaConfig fields this build reads, with each class's defaults. */
 function bertSizes(c: ConfigReader, modelType: string) {
-  const dModel = c.count('hidden_size', 768);
-  const heads = c.count('num_attention_heads', 12);
-  if (dModel % heads !== 0) throw new SubcloneError('BadModel', `${c.file}: hidden_size ${dModel} is not a multiple of num_attention_heads ${heads}`);
-  const act = c.string('hidden_act', 'gelu');
-  if (!isActivation(act)) throw new SubcloneError('Unsupported', `not supported yet: hidden_act ${JSON.stringify(act)} (${c.file})`);
+  const { dModel, heads, headDim } = headSplit(c, { hidden: 'hidden_size', heads: 'num_attention_heads' }, { hidden: 768, heads: 12 });
   return {
     vocab: c.count('vocab_size', modelType === 'roberta' ? 50265 : 30522),
     dModel,
     layers: c.count('num_hidden_layers', 12),
     heads,
-    headDim: dModel / heads,
+    headDim,
     ffn: c.count('intermediate_size', 3072),
-    activation: act as Activation,
+    activation: activationField(c, 'hidden_act', 'gelu'),
     eps: c.positive('layer_norm_eps', 1e-12),
     positions: c.count('max_position_embeddings', 512),
     typeVocab: c.count('type_vocab_size', 2),

@@ -1,25 +1,21 @@
 import { DataType } from '../../onnx/dataType';
-import { SubcloneError } from '../../errors';
 import type { ConfigReader } from './configReader';
+import { activationField, headSplit } from './configFields';
 import type { FamilySpec } from './family';
-import { activation, causalVisible, conv1d, isActivation, layerNorm, linear, mergeHeads, paddingMaskAdditive, scaledDotProduct, sequenceShape, splitHeads, type Activation } from './layers';
+import { activation, causalVisible, conv1d, layerNorm, linear, mergeHeads, paddingMaskAdditive, scaledDotProduct, sequenceShape, splitHeads } from './layers';
 
 /** GPT2Config's fields this build reads, with the class's defaults. */
 function gpt2Sizes(c: ConfigReader) {
-  const dModel = c.count('n_embd', 768);
-  const heads = c.count('n_head', 12);
-  if (dModel % heads !== 0) throw new SubcloneError('BadModel', `${c.file}: n_embd ${dModel} is not a multiple of n_head ${heads}`);
-  const act = c.string('activation_function', 'gelu_new');
-  if (!isActivation(act)) throw new SubcloneError('Unsupported', `not supported yet: activation_function ${JSON.stringify(act)} (${c.file})`);
+  const { dModel, heads, headDim } = headSplit(c, { hidden: 'n_embd', heads: 'n_head' }, { hidden: 768, heads: 12 });
   return {
     vocab: c.count('vocab_size', 50257),
     positions: c.count('n_positions', 1024),
     dModel,
     layers: c.count('n_layer', 12),
     heads,
-    headDim: dModel / heads,
+    headDim,
     ffn: c.has('n_inner') ? c.count('n_inner') : 4 * dModel,
-    activation: act as Activation,
+    activation: activationField(c, 'activation_function', 'gelu_new'),
     eps: c.positive('layer_norm_epsilon', 1e-5),
     scale: c.boolean('scale_attn_weights', true),
     inverseLayerIdx: c.boolean('scale_attn_by_inverse_layer_idx', false),

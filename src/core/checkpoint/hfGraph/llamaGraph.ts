@@ -1,12 +1,12 @@
 import { SubcloneError } from '../../errors';
 import { DataType } from '../../onnx/dataType';
 import type { ConfigReader } from './configReader';
+import { activationField } from './configFields';
 import type { FamilySpec } from './family';
 import {
   activation,
   applyRotary,
   causalMaskAdditive,
-  isActivation,
   linear,
   mergeHeads,
   repeatKv,
@@ -15,7 +15,6 @@ import {
   scaledDotProduct,
   sequenceShape,
   splitHeads,
-  type Activation,
 } from './layers';
 import { ropeParameters } from './rope';
 
@@ -35,8 +34,6 @@ function llamaSizes(c: ConfigReader, modelType: string) {
   if (heads % kvHeads !== 0) throw new SubcloneError('BadModel', `${c.file}: num_attention_heads ${heads} is not a multiple of num_key_value_heads ${kvHeads}`);
   const headDim = c.has('head_dim') ? c.count('head_dim') : dModel / heads;
   if (!Number.isInteger(headDim)) throw new SubcloneError('BadModel', `${c.file}: hidden_size ${dModel} is not a multiple of num_attention_heads ${heads}`);
-  const act = c.string('hidden_act', 'silu');
-  if (!isActivation(act)) throw new SubcloneError('Unsupported', `not supported yet: hidden_act ${JSON.stringify(act)} (${c.file})`);
   const attentionBias = !qwen && !mistral && c.boolean('attention_bias', false);
   const maxPositions = c.count('max_position_embeddings', mistral ? 4096 * 32 : 2048);
   return {
@@ -47,7 +44,7 @@ function llamaSizes(c: ConfigReader, modelType: string) {
     kvHeads,
     headDim,
     ffn: c.count('intermediate_size', 11008),
-    activation: act as Activation,
+    activation: activationField(c, 'hidden_act', 'silu'),
     eps: c.positive('rms_norm_eps', 1e-6),
     tied: c.boolean('tie_word_embeddings', false),
     qkvBias: qwen || attentionBias,

@@ -1,12 +1,11 @@
-import { SubcloneError } from '../../errors';
 import { DataType } from '../../onnx/dataType';
 import type { ConfigReader } from './configReader';
+import { activationField, headSplit } from './configFields';
 import type { FamilySpec } from './family';
 import {
   activation,
   applyRotary,
   causalVisible,
-  isActivation,
   layerNorm,
   linear,
   mergeHeads,
@@ -14,18 +13,12 @@ import {
   rotaryCosSin,
   scaledDotProduct,
   sequenceShape,
-  type Activation,
 } from './layers';
 import { ropeParameters } from './rope';
 
 /** GPTNeoXConfig's fields this build reads, with the class's defaults. */
 function neoxSizes(c: ConfigReader) {
-  const dModel = c.count('hidden_size', 6144);
-  const heads = c.count('num_attention_heads', 64);
-  if (dModel % heads !== 0) throw new SubcloneError('BadModel', `${c.file}: hidden_size ${dModel} is not a multiple of num_attention_heads ${heads}`);
-  const headDim = dModel / heads;
-  const act = c.string('hidden_act', 'gelu');
-  if (!isActivation(act)) throw new SubcloneError('Unsupported', `not supported yet: hidden_act ${JSON.stringify(act)} (${c.file})`);
+  const { dModel, heads, headDim } = headSplit(c, { hidden: 'hidden_size', heads: 'num_attention_heads' }, { hidden: 6144, heads: 64 });
   const pct = c.has('rotary_pct') ? c.number('rotary_pct') : c.number('partial_rotary_factor', 0.25);
   const rotary = Math.trunc(headDim * pct);
   const maxPositions = c.count('max_position_embeddings', 2048);
@@ -37,7 +30,7 @@ function neoxSizes(c: ConfigReader) {
     heads,
     headDim,
     ffn: c.count('intermediate_size', 24576),
-    activation: act as Activation,
+    activation: activationField(c, 'hidden_act', 'gelu'),
     eps: c.positive('layer_norm_eps', 1e-5),
     tied: c.boolean('tie_word_embeddings', false),
     parallel: c.boolean('use_parallel_residual', true),

@@ -1,8 +1,9 @@
 import { SubcloneError } from '../../errors';
 import { DataType } from '../../onnx/dataType';
 import type { ConfigReader } from './configReader';
+import { activationField, headSplit } from './configFields';
 import type { FamilyContext, FamilySpec } from './family';
-import { activation, isActivation, layerNorm, linear, mergeHeads, scaledDotProduct, splitHeads, token, type Activation } from './layers';
+import { activation, layerNorm, linear, mergeHeads, scaledDotProduct, splitHeads, token } from './layers';
 
 const CLASSES: Record<string, readonly string[]> = {
   vit: ['ViTForImageClassification', 'ViTModel'],
@@ -11,11 +12,7 @@ const CLASSES: Record<string, readonly string[]> = {
 
 /** ViTConfig / DeiTConfig fields this build reads, with each class's defaults. */
 function vitSizes(c: ConfigReader) {
-  const dModel = c.count('hidden_size', 768);
-  const heads = c.count('num_attention_heads', 12);
-  if (dModel % heads !== 0) throw new SubcloneError('BadModel', `${c.file}: hidden_size ${dModel} is not a multiple of num_attention_heads ${heads}`);
-  const act = c.string('hidden_act', 'gelu');
-  if (!isActivation(act)) throw new SubcloneError('Unsupported', `not supported yet: hidden_act ${JSON.stringify(act)} (${c.file})`);
+  const { dModel, heads, headDim } = headSplit(c, { hidden: 'hidden_size', heads: 'num_attention_heads' }, { hidden: 768, heads: 12 });
   const [imageH, imageW] = c.pair('image_size', 224);
   const [patchH, patchW] = c.pair('patch_size', 16);
   if (imageH % patchH !== 0 || imageW % patchW !== 0) throw new SubcloneError('BadModel', `${c.file}: image_size ${imageH}×${imageW} is not a whole number of ${patchH}×${patchW} patches`);
@@ -23,9 +20,9 @@ function vitSizes(c: ConfigReader) {
     dModel,
     layers: c.count('num_hidden_layers', 12),
     heads,
-    headDim: dModel / heads,
+    headDim,
     ffn: c.count('intermediate_size', 3072),
-    activation: act as Activation,
+    activation: activationField(c, 'hidden_act', 'gelu'),
     eps: c.positive('layer_norm_eps', 1e-12),
     channels: c.count('num_channels', 3),
     image: [imageH, imageW] as const,
