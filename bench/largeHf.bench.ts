@@ -42,10 +42,10 @@ export async function rows(ctx: BenchContext): Promise<BenchRow[]> {
   const ofParent = (rss: number) => `${(rss / parentMiB).toFixed(2)}× the parent`;
   const v = p.verification;
   return [
-    { group: 'large-hf', what: `inspect, 1.1B-param LLaMA HF folder, bf16 in 3 shards (${parentMiB.toFixed(0)} MiB)`, seconds: inspect.seconds, peakRssMiB: inspect.peakRssMiB, target: ofParent(inspect.peakRssMiB), note: 'config.json → graph; weights stay in the shards' },
-    { group: 'large-hf', what: 'importance, 8×256 tokens of text', seconds: importance.seconds, peakRssMiB: importance.peakRssMiB, target: ofParent(importance.peakRssMiB), note: 'read + build + recognize + calibration + report' },
+    { group: 'largeHf', what: `inspect, 1.1B-param LLaMA HF folder, bf16 in 3 shards (${parentMiB.toFixed(0)} MiB)`, seconds: inspect.seconds, peakRssMiB: inspect.peakRssMiB, target: ofParent(inspect.peakRssMiB), note: 'config.json → graph; weights stay in the shards' },
+    { group: 'largeHf', what: 'importance, 8×256 tokens of text', seconds: importance.seconds, peakRssMiB: importance.peakRssMiB, target: ofParent(importance.peakRssMiB), note: 'read + build + recognize + calibration + report' },
     {
-      group: 'large-hf',
+      group: 'largeHf',
       what: `apply → 11L×1024 on text, blocks by magnitude, verified, both formats (${(p.parameters / 1e6).toFixed(0)}M params, HF child ${childMiB.toFixed(0)} MiB ${dtypes})`,
       seconds: apply.seconds,
       peakRssMiB: apply.peakRssMiB,
