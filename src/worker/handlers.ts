@@ -74,6 +74,7 @@ export const handlers: Handlers = {
     // The panel's loss-guided search for this shape ran on the report's data with apply's seed: reuse it.
     const search = report && (blocks ?? 'loss') === 'loss' && data !== null && data === reportOf(report).calibration.path ? knownSearch(file, report, shape) : null;
     const r = await subclone(file, {
+      map: await mapOf(file, ctx.signal),
       shape,
       data,
       ...(report ? { report } : {}),

@@ -99,6 +99,7 @@ export const applyCommand: Command = {
     const provider = providerOption(args);
     let last = -1;
     const result = await subclone(file, {
+      map,
       ...(shape ? { shape } : {}),
       ...(budget !== undefined ? { budget, ...(candidates ? { candidates } : {}) } : {}),
       data,

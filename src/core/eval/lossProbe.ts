@@ -2,6 +2,7 @@ import * as ort from 'onnxruntime-node';
 import type { CalibrationSource, Feeds } from '../data/calibrationSource';
 import { SubcloneError, throwIfAborted } from '../errors';
 import { openModelSession } from '../runtime/modelSession';
+import { PARTS_ABOVE_BYTES, partitionModel, runInParts, weightBytes } from '../runtime/modelParts';
 import type { OnnxModel } from '../onnx/onnxModel';
 import { valueSpec } from '../onnx/valueInfo';
 import type { ProviderPreference } from '../runtime/executionProvider';
@@ -31,6 +32,8 @@ export interface LossProbeOptions {
   provider?: ProviderPreference;
   /** Bytes of the parent's reference outputs kept in memory before they go to a temporary file. */
   spillAboveBytes?: number;
+  /** Weight bytes above which a model's loss runs in parts one after the other (default PARTS_ABOVE_BYTES). */
+  partsAboveBytes?: number;
   signal?: AbortSignal;
   onNotice?: (message: string) => void;
 }
@@ -47,6 +50,8 @@ export async function makeLossProbe(parent: OnnxModel, map: TransformerMap, sour
   const head = map.final.head;
   const { ids, mask } = inputRoles(map.inputs.map((v) => ({ name: v.name, dtype: v.dtype, rank: v.shape?.length ?? 0 })));
   if (head?.kind === 'lm' && CAUSAL.has(map.family) && ids) {
+    // Where a large model is cut: after the embedding and after a block (the residual stream), as recognised.
+    const cuts = { first: map.embedding.output, blocks: map.blocks.map((b) => b.output), above: o.partsAboveBytes ?? PARTS_ABOVE_BYTES };
     let count = 0;
     for (const b of batches) count += nextTokenWeights(b, ids, mask).reduce((n, w) => n + w, 0);
     return {
@@ -55,7 +60,7 @@ export async function makeLossProbe(parent: OnnxModel, map: TransformerMap, sour
       count,
       async loss(model, _keptD, signal) {
         const inGraph = (model.opset('') ?? 0) >= TOKEN_LOSS_MIN_OPSET;
-        return inGraph ? lossInGraph(model, head.output, batches, ids, mask, sessionOptions, signal) : lossInJs(model, head.output, batches, ids, mask, sessionOptions, signal);
+        return inGraph ? lossInGraph(model, head.output, batches, ids, mask, sessionOptions, cuts, signal) : lossInJs(model, head.output, batches, ids, mask, sessionOptions, signal);
       },
       close() {},
     };
@@ -104,11 +109,33 @@ export async function makeLossProbe(parent: OnnxModel, map: TransformerMap, sour
 
 type SessionChoice = Parameters<typeof openModelSession>[1];
 
-/** Mean next-token cross-entropy with the loss reduced inside the graph: one float per batch leaves onnxruntime. */
-async function lossInGraph(model: OnnxModel, logits: string, batches: Feeds[], ids: string, mask: string | undefined, options: SessionChoice, signal?: AbortSignal): Promise<number> {
+/**
+ * Mean next-token cross-entropy with the loss reduced inside the graph: one float per batch leaves onnxruntime.
+ * A model of more than `cuts.above` bytes of weights runs in parts, one session after the other, so onnxruntime
+ * holds a part of its weights at a time (runInParts); the losses are summed in the same batch order.
+ */
+async function lossInGraph(model: OnnxModel, logits: string, batches: Feeds[], ids: string, mask: string | undefined, options: SessionChoice, cuts: { first: string; blocks: readonly string[]; above: number }, signal?: AbortSignal): Promise<number> {
   const dims = batches.map((b) => b[ids].dims);
   const scored = tokenLossModel(model, logits, { batch: Math.max(1, ...dims.map((d) => Number(d[0]))), sequence: Math.max(1, ...dims.map((d) => Number(d[d.length - 1]))) });
   try {
+    const parts = weightBytes(scored) > cuts.above ? partitionModel(scored, cuts.blocks, cuts.first) : undefined;
+    if (parts) {
+      let total = 0;
+      let n = 0;
+      await runInParts(parts, options, {
+        batches: batches.length,
+        feeds: (i) => {
+          const { targets, weights } = nextTokenTargets(batches[i], ids, mask);
+          return { ...complete(model, batches[i]), [TOKEN_LOSS.targets]: targets, [TOKEN_LOSS.weights]: weights };
+        },
+        onOutputs: (i, out) => {
+          total += (out[TOKEN_LOSS.output].data as Float32Array)[0];
+          n += nextTokenTargets(batches[i], ids, mask).count;
+        },
+        ...(signal ? { signal } : {}),
+      });
+      return total / (n || 1);
+    }
     const { session } = await openModelSession(scored, options);
     try {
       let total = 0;

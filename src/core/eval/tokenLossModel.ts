@@ -1,4 +1,5 @@
 import { create } from '@bufbuild/protobuf';
+import { attentionChunksFor, chunkAttention } from '../autodiff/attentionChunks';
 import { weightedCrossEntropy } from '../autodiff/crossEntropy';
 import { Emitter } from '../autodiff/emitter';
 import { DataType } from '../onnx/dataType';
@@ -12,8 +13,12 @@ export const TOKEN_LOSS = { targets: 'eval/targets', weights: 'eval/weights', ou
 /** Opset the emitted ops need (ReduceSum with axes as an input). */
 export const TOKEN_LOSS_MIN_OPSET = 13;
 
-/** Tokens whose logits one chunk of the head computes (256 × a 50257 vocabulary = 49 MiB of float32 logits). */
-export const LOSS_CHUNK_TOKENS = 256;
+/**
+ * Tokens whose logits one chunk of the head computes (64 × a 50257 vocabulary = 12 MiB of float32 logits). Measured
+ * on the 400 MB GPT-2: 256-token chunks (49 MiB of logits, and their exponentials) cost the loss run 20–50 MiB more
+ * at peak, in the same CPU time.
+ */
+export const LOSS_CHUNK_TOKENS = 64;
 
 /** The largest batch the loss model will be run on, which sets how its head is cut into chunks. */
 export interface LossBatchShape {
@@ -31,11 +36,14 @@ export interface LossBatchShape {
  * Given the largest batch it will run on, a head that is a per-token chain (a MatMul by a weight, bias adds, casts,
  * scalings) is cloned to run on LOSS_CHUNK_TOKENS-token slices of its input one after another, each slice's loss
  * reduced before the next slice's logits exist: the logits' memory then does not grow with the batch either (a
- * 1024-token batch of the 400 MB GPT-2 held 400 MiB of logits and their exponentials at once).
+ * 1024-token batch of the 400 MB GPT-2 held 400 MiB of logits and their exponentials at once). Long sequences also
+ * get each attention's scores computed a slice of heads at a time (`attentionChunks`, chunkAttention): the same
+ * values, without every head's [query, key] scores alive at once.
  */
-export function tokenLossModel(model: OnnxModel, logits: string, largest?: LossBatchShape, chunkTokens = LOSS_CHUNK_TOKENS): OnnxModel {
+export function tokenLossModel(model: OnnxModel, logits: string, largest?: LossBatchShape, chunkTokens = LOSS_CHUNK_TOKENS, attentionChunks = largest ? attentionChunksFor(largest) : 1): OnnxModel {
   const graph = model.graph;
   const taken = new Set([...graph.node.flatMap((n) => [...n.input, ...n.output, n.name]), ...graph.initializer.map((t) => t.name), ...graph.input.map((v) => v.name)]);
+  const attention = chunkAttention(model, taken, attentionChunks);
   const e = new Emitter(taken, model.opset('') ?? TOKEN_LOSS_MIN_OPSET, 'eval/');
   // A Cast of float32 logits would copy the largest tensor of the run.
   const declared = graph.output.find((v) => v.name === logits)?.type?.value;
@@ -61,8 +69,8 @@ export function tokenLossModel(model: OnnxModel, logits: string, largest?: LossB
     ...model.proto,
     graph: {
       ...graph,
-      node: [...graph.node, ...e.nodes],
-      initializer: [...graph.initializer, ...e.initializers],
+      node: [...attention.nodes, ...e.nodes],
+      initializer: [...graph.initializer, ...attention.initializers, ...e.initializers],
       input: [...graph.input, tokenGrid(TOKEN_LOSS.targets, DataType.INT64), tokenGrid(TOKEN_LOSS.weights, DataType.FLOAT)],
       output: [create(ValueInfoProtoSchema, { name: TOKEN_LOSS.output })],
     },

@@ -8,11 +8,16 @@ import { calibrationFor } from './calibrationFor';
 import { instrumentModel } from './instrument';
 import { layoutOutputs } from './statLayout';
 import { openModelSession } from '../runtime/modelSession';
+import { PARTS_ABOVE_BYTES, partitionModel, runInParts, weightBytes, type ModelPart } from '../runtime/modelParts';
+import type { SessionOptions } from '../runtime/ortSession';
+import type { Provider } from '../runtime/executionProvider';
 import type { ImportanceOptions } from './options';
 import type { CalibrationInfo, ImportanceReport } from './report';
 import { describeNonFinite, nonFiniteWeight } from './finiteWeights';
 import { NonFiniteActivation, StatSums, type StatMeans } from './statSums';
 import { weightScores } from './weightScores';
+import { attentionChunksFor } from '../autodiff/attentionChunks';
+import { inputRoles } from '../data/inputRoles';
 
 /**
  * Neuron importance of a recognised transformer (SPEC §2.2–2.5): runs the calibration batches through an
@@ -36,21 +41,40 @@ export async function computeImportance(model: OnnxModel, map: TransformerMap, o
   }
   const source = calibrationFor(modelFile, map, options);
   throwIfAborted(options.signal);
-  const instrumented = instrumentModel(model, map);
-  const { session, provider } = await openModelSession(instrumented.model, {
+  // The first batch's shape sets how finely long attentions are cut; it is run first, then let go.
+  let first: Feeds | undefined = await source.batch(0);
+  const instrumented = instrumentModel(model, map, attentionChunksOf(map, first));
+  const sessionOptions = {
     provider: options.provider ?? 'auto',
     ...(options.threads ? { threads: options.threads } : {}),
     ...(options.onNotice ? { onNotice: options.onNotice } : {}),
-  });
+  } as const;
   const sums = new StatSums(instrumented.layout);
-  try {
-    options.onProgress?.({ stage: 'calibration', done: 0, total: source.batches, tokens: 0, message: `calibration: ${source.batches} batch${source.batches === 1 ? '' : 'es'} on ${provider}` });
-    await runBatches(source, sums, options, async (feeds) => session.run(feeds, layoutOutputs(instrumented.layout)), (e) => {
-      // A non-finite activation: name the weight behind it when a weight holds NaN/∞; else it is the data's doing.
-      if (nonFiniteWeight(model)) throwNonFinite(model, modelFile, errorMessage(e));
-    });
-  } finally {
-    await session.release();
+  // A non-finite activation: name the weight behind it when a weight holds NaN/∞; else it is the data's doing.
+  const explainNonFinite = (e: unknown) => {
+    if (nonFiniteWeight(model)) throwNonFinite(model, modelFile, errorMessage(e));
+  };
+  let provider: Provider;
+  // A large model runs in parts one after the other, so onnxruntime holds a part of its weights at a time.
+  const large = weightBytes(instrumented.model) > (options.partsAboveBytes ?? PARTS_ABOVE_BYTES);
+  const parts = large ? partitionModel(instrumented.model, map.blocks.map((b) => b.output), map.embedding.output) : undefined;
+  if (parts) {
+    first = undefined;
+    provider = await calibrateInParts(parts, source, sums, options, sessionOptions, explainNonFinite);
+  } else {
+    const opened = await openModelSession(instrumented.model, sessionOptions);
+    provider = opened.provider;
+    try {
+      options.onProgress?.({ stage: 'calibration', done: 0, total: source.batches, tokens: 0, message: `calibration: ${source.batches} batch${source.batches === 1 ? '' : 'es'} on ${provider}` });
+      const batch = (i: number) => {
+        const feeds = i === 0 && first ? first : source.batch(i);
+        first = undefined;
+        return feeds;
+      };
+      await runBatches(source, batch, sums, options, async (feeds) => opened.session.run(feeds, layoutOutputs(instrumented.layout)), explainNonFinite);
+    } finally {
+      await opened.session.release();
+    }
   }
   const d = source.description;
   const calibration: CalibrationInfo = { ...d, tokens: sums.tokens, fallback: d.source === 'random' };
@@ -59,11 +83,49 @@ export async function computeImportance(model: OnnxModel, map: TransformerMap, o
 
 type Run = (feeds: Feeds) => Promise<Record<string, ort.Tensor>>;
 
+/**
+ * The calibration run of a model in parts (runInParts): every batch through the first part, then the next; the
+ * sums are added in batch order once a batch's statistics from every part are in. Progress counts parts × batches runs.
+ */
+async function calibrateInParts(parts: readonly ModelPart[], source: CalibrationSource, sums: StatSums, o: ImportanceOptions, sessionOptions: SessionOptions, explainNonFinite: (e: unknown) => void): Promise<Provider> {
+  const n = source.batches;
+  const total = parts.length * n;
+  let used: Provider = 'cpu';
+  await runInParts(parts, sessionOptions, {
+    batches: n,
+    feeds: (i) => source.batch(i),
+    onReady: (provider) => {
+      used = provider;
+      o.onProgress?.({ stage: 'calibration', done: 0, total, tokens: 0, message: `calibration: ${n} batch${n === 1 ? '' : 'es'} on ${provider}, through ${parts.length} parts of the model in turn` });
+    },
+    onOutputs: (i, out) => {
+      try {
+        sums.add(out, i + 1);
+      } catch (e) {
+        if (e instanceof NonFiniteActivation) explainNonFinite(e);
+        throw e;
+      }
+    },
+    onProgress: (part, done) => o.onProgress?.({ stage: 'calibration', done: part * n + done, total, tokens: sums.tokens, message: `calibration batch ${done}/${n}, part ${part + 1} of ${parts.length} of the model` }),
+    failed: (i, e) => new SubcloneError('Runtime', `calibration batch ${i + 1} of ${n} failed in onnxruntime: ${errorMessage(e)}`, { cause: e }),
+    ...(o.signal ? { signal: o.signal } : {}),
+  });
+  throwIfAborted(o.signal);
+  return used;
+}
+
+/** The slices each attention is cut into for batches shaped like `feeds` (token ids [batch, sequence]); 1 for images. */
+function attentionChunksOf(map: TransformerMap, feeds: Feeds): number {
+  const { ids } = inputRoles(map.inputs.map((v) => ({ name: v.name, dtype: v.dtype, rank: v.shape?.length ?? 0 })));
+  const dims = ids ? feeds[ids]?.dims : undefined;
+  return dims?.length === 2 ? attentionChunksFor({ batch: Number(dims[0]), sequence: Number(dims[1]) }) : 1;
+}
+
 /** Runs every batch in order, adding its sums; checks for cancellation before each batch. */
-async function runBatches(source: CalibrationSource, sums: StatSums, o: ImportanceOptions, run: Run, explainNonFinite: (e: unknown) => void): Promise<void> {
+async function runBatches(source: CalibrationSource, batch: (i: number) => Promise<Feeds> | Feeds, sums: StatSums, o: ImportanceOptions, run: Run, explainNonFinite: (e: unknown) => void): Promise<void> {
   for (let i = 0; i < source.batches; i++) {
     throwIfAborted(o.signal);
-    const feeds = await source.batch(i);
+    const feeds = await batch(i);
     let out: Record<string, ort.Tensor>;
     try {
       out = await run(feeds);

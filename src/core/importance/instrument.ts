@@ -1,5 +1,6 @@
 import { create } from '@bufbuild/protobuf';
 import { attr, Emitter } from '../autodiff/emitter';
+import { chunkAttention } from '../autodiff/attentionChunks';
 import { SubcloneError } from '../errors';
 import { Graph } from '../graph/graph';
 import { DataType } from '../onnx/dataType';
@@ -20,11 +21,13 @@ export interface Instrumented {
  * Builds the instrumented copy: the parent's nodes (shared, not edited) plus reduction nodes that turn the
  * residual stream, the MLP hidden activations and the per-head contexts into masked sums, and only those sums as
  * outputs. Nodes that no longer reach an output (the LM head, the pooler) are dropped, so the run does not pay for
- * them. The parent's model and graph are not modified.
+ * them. With `attentionChunks` > 1 each attention's scores are computed that many slices of heads at a time
+ * (chunkAttention: the same values, a fraction of the memory on long sequences). The parent's model and graph are
+ * not modified.
  *
  * Precondition: `map` was recognised from `model` (its value names exist in the graph).
  */
-export function instrumentModel(model: OnnxModel, map: TransformerMap): Instrumented {
+export function instrumentModel(model: OnnxModel, map: TransformerMap, attentionChunks = 1): Instrumented {
   const src = model.graph;
   const opset = model.opset('') ?? 0;
   if (opset < 13) throw new SubcloneError('Unsupported', `opset ${opset}: importance needs opset 13 or newer`);
@@ -32,6 +35,8 @@ export function instrumentModel(model: OnnxModel, map: TransformerMap): Instrume
   for (const value of [map.embedding.output, ...map.blocks.flatMap((b) => [b.input, b.output, b.mlp.hidden, b.attention.context])]) {
     if (!taken.has(value)) throw new SubcloneError('BadModel', `the recognised value ${quote(value)} is not in the graph of ${model.file ?? 'the model'}`);
   }
+  // Long sequences: every head's [query, key] scores at once would be the run's largest activations.
+  const attention = chunkAttention(model, taken, attentionChunks);
   const e = new Emitter(taken, opset, 'importance/');
   const layout = emitStatistics(e, map);
   const outputs = layoutOutputs(layout);
@@ -39,8 +44,8 @@ export function instrumentModel(model: OnnxModel, map: TransformerMap): Instrume
     ...model.proto,
     graph: {
       ...src,
-      node: executionOrdered(src.node, e.nodes, new Set(outputs), new Set([...src.input.map((v) => v.name), ...src.initializer.map((t) => t.name), ...e.initializers.map((t) => t.name)])),
-      initializer: [...src.initializer, ...e.initializers],
+      node: executionOrdered(attention.nodes, e.nodes, new Set(outputs), new Set([...src.input.map((v) => v.name), ...src.initializer.map((t) => t.name), ...attention.initializers.map((t) => t.name), ...e.initializers.map((t) => t.name)])),
+      initializer: [...src.initializer, ...attention.initializers, ...e.initializers],
       output: outputs.map((name) => create(ValueInfoProtoSchema, { name })),
       valueInfo: [...src.valueInfo],
     },

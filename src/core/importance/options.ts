@@ -36,6 +36,8 @@ export interface ImportanceOptions {
   provider?: ProviderPreference;
   /** CPU threads for onnxruntime (default: its choice). */
   threads?: number;
+  /** Weight bytes above which the model runs in parts one after the other (default PARTS_ABOVE_BYTES). */
+  partsAboveBytes?: number;
   seed?: number;
   signal?: AbortSignal;
   onProgress?: (p: ImportanceProgress) => void;

@@ -17,10 +17,19 @@ export const INIT_STD = 0.02;
  * order. Tied copies get their parameter's values (transposed where stored transposed).
  */
 export function randomInitValues(model: OnnxModel, target: TrainingTarget, seed: number): Map<string, Float32Array> {
-  const inits = new Map(model.graph.initializer.map((t) => [t.name, t]));
   const out = new Map<string, Float32Array>();
+  for (const [name, values] of randomInitTensors(model, target, seed, out)) out.set(name, values);
+  return out;
+}
+
+/**
+ * randomInitValues one parameter at a time (parameters first, then tied copies), so a caller that stores each
+ * tensor as it comes holds one at a time. A tied copy's parameter is drawn again unless `known` already holds it.
+ */
+export function* randomInitTensors(model: OnnxModel, target: TrainingTarget, seed: number, known?: ReadonlyMap<string, Float32Array>): Generator<[string, Float32Array]> {
+  const inits = new Map(model.graph.initializer.map((t) => [t.name, t]));
   const residualStd = INIT_STD / Math.sqrt(2 * Math.max(1, target.layers));
-  for (const p of target.params.filter((x) => !x.copyOf)) {
+  const draw = (p: TrainingParam): Float32Array => {
     const t = inits.get(p.name);
     if (!t) throw new SubcloneError('BadModel', `parameter ${quote(p.name)} is not an initializer`);
     const dims = tensorDims(t);
@@ -28,16 +37,21 @@ export function randomInitValues(model: OnnxModel, target: TrainingTarget, seed:
     const kind = initKind(p, dims.length);
     if (kind === 'one') values.fill(1);
     else if (kind !== 'zero') new Rng(seed, `init:${p.name}`).fillNormal(values, kind === 'residual' ? residualStd : INIT_STD);
-    out.set(p.name, values);
-  }
-  for (const p of target.params.filter((x) => x.copyOf)) {
-    const of = out.get(p.copyOf!);
-    if (!of) throw new SubcloneError('BadModel', `parameter ${quote(p.name)} copies ${quote(p.copyOf!)}, which is not a parameter`);
-    const tie = resolveTiedCopy(model, inits.get(p.name)!, inits.get(p.copyOf!)!);
+    return values;
+  };
+  const params = new Map(target.params.filter((x) => !x.copyOf).map((p) => [p.name, p]));
+  // How each copy is tied, read from the model's values before any are replaced (a caller may write as we go).
+  const copies = target.params.filter((x) => x.copyOf).map((p) => {
+    const source = params.get(p.copyOf!);
+    if (!source) throw new SubcloneError('BadModel', `parameter ${quote(p.name)} copies ${quote(p.copyOf!)}, which is not a parameter`);
+    return { p, source, transposed: resolveTiedCopy(model, inits.get(p.name)!, inits.get(p.copyOf!)!).transposed };
+  });
+  for (const p of params.values()) yield [p.name, draw(p)];
+  for (const { p, source, transposed } of copies) {
+    const of = known?.get(source.name) ?? draw(source);
     const [rows, cols] = tensorDims(inits.get(p.copyOf!)!);
-    out.set(p.name, tie.transposed ? transposeInto(of, rows, cols, new Float32Array(of.length)) : Float32Array.from(of));
+    yield [p.name, transposed ? transposeInto(of, rows, cols, new Float32Array(of.length)) : Float32Array.from(of)];
   }
-  return out;
 }
 
 /** A copy of the model with randomly initialised parameters (same graph, same data order for a convergence run). */

@@ -33,10 +33,11 @@ export function modelWithWeights(model: OnnxModel, values: ReadonlyMap<string, F
 function replaced(t: TensorProto, v: Float32Array): TensorProto {
   const dims = tensorDims(t);
   if (elementCount(dims) !== v.length) throw new SubcloneError('ShapeMismatch', `${v.length} values for ${quote(t.name)} [${dims}]`);
-  return create(TensorProtoSchema, { name: t.name, dataType: t.dataType, dims: [...t.dims], rawData: encode(t, v) });
+  return create(TensorProtoSchema, { name: t.name, dataType: t.dataType, dims: [...t.dims], rawData: encodeFloats(t, v) });
 }
 
-function encode(t: TensorProto, v: Float32Array): Uint8Array<ArrayBuffer> {
+/** Float values as `t` stores them: its element type's little-endian bytes. */
+export function encodeFloats(t: TensorProto, v: Float32Array): Uint8Array<ArrayBuffer> {
   switch (t.dataType) {
     case DataType.FLOAT: return new Uint8Array(Float32Array.from(v).buffer);
     case DataType.FLOAT16: return new Uint8Array(float32ToFloat16(v, new Uint16Array(v.length)).buffer as ArrayBuffer);

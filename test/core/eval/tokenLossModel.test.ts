@@ -1,7 +1,7 @@
 import * as assert from 'node:assert/strict';
 import * as path from 'node:path';
 import * as ort from 'onnxruntime-node';
-import { TOKEN_LOSS, tokenLossModel } from '../../../src/core/eval/tokenLossModel';
+import { LOSS_CHUNK_TOKENS, TOKEN_LOSS, tokenLossModel } from '../../../src/core/eval/tokenLossModel';
 import { openModelSession } from '../../../src/core/runtime/modelSession';
 import { LOSS_TARGETS, LOSS_WEIGHTS } from '../../../src/core/train/loss';
 import { fixtureIds, fixturePath } from '../../helpers/paths';
@@ -50,5 +50,57 @@ describe('in-graph next-token loss', () => {
 
   it('the head is cut into slices on every causal fixture whose head is a MatMul chain', () => {
     for (const id of ['gpt2-op17', 'llama-op17']) assert.ok(chunked.includes(id), `${id} was not chunked (chunked: ${chunked.join(', ')})`);
+  });
+});
+
+/**
+ * Long sequences: each attention's scores are computed a slice of heads at a time (so onnxruntime never holds every
+ * head's [query, key] scores at once), and the loss is the same number.
+ */
+describe('in-graph next-token loss with the attention cut into head slices', () => {
+  const cut: string[] = [];
+  for (const id of fixtureIds()) {
+    // 8 slices is more than any fixture's heads: some slices are empty.
+    for (const slices of [2, 8]) {
+      it(`${id}: ${slices} slices give the loss of the whole attention`, async function () {
+        const f = loadFixture(path.dirname(fixturePath(id)));
+        const models: ReturnType<typeof tokenLossModel>[] = [];
+        try {
+          if (f.truth.loss.kind !== 'causal_lm_ce') this.skip();
+          const dims = f.lossFeeds[LOSS_TARGETS].dims.map(Number);
+          const largest = { batch: dims[0], sequence: dims[1] };
+          const whole = tokenLossModel(f.model, f.truth.loss.output, largest, LOSS_CHUNK_TOKENS, 1);
+          const sliced = tokenLossModel(f.model, f.truth.loss.output, largest, LOSS_CHUNK_TOKENS, slices);
+          models.push(whole, sliced);
+          const softmaxes = (m: typeof whole) => m.graph.node.filter((n) => n.opType === 'Softmax').length;
+          const attentions = softmaxes(whole);
+          const cutHere = (softmaxes(sliced) - attentions) / (slices - 1);
+          assert.ok(Number.isInteger(cutHere) && cutHere >= 0 && cutHere <= attentions, `${softmaxes(sliced)} Softmax nodes after cutting ${attentions} into ${slices}`);
+          if (cutHere === attentions && attentions > 0) cut.push(id);
+          const losses: number[] = [];
+          for (const m of models) {
+            const { session } = await openModelSession(m, { provider: 'cpu' });
+            try {
+              const feeds: Record<string, ort.Tensor> = { ...f.feeds, [TOKEN_LOSS.targets]: f.lossFeeds[LOSS_TARGETS], [TOKEN_LOSS.weights]: f.lossFeeds[LOSS_WEIGHTS] };
+              losses.push((await session.run(feeds, [TOKEN_LOSS.output]))[TOKEN_LOSS.output].data[0] as number);
+            } finally {
+              await session.release();
+            }
+          }
+          assert.equal(losses[1], losses[0], `sliced ${losses[1]} vs whole ${losses[0]}`);
+          const want = f.truth.loss.value;
+          assert.ok(Math.abs(losses[1] - want) <= 1e-4 * Math.abs(want), `sliced ${losses[1]} vs PyTorch ${want}`);
+        } finally {
+          for (const m of models) m.close();
+          f.model.close();
+        }
+      });
+    }
+  }
+
+  it('every attention is cut on the GPT-2 and LLaMA-family fixtures', () => {
+    for (const id of ['gpt2-op17', 'gpt2-op17-fp16', 'gpt2-op17-past', 'llama-op17', 'llama-op17-past', 'qwen2-op17']) {
+      assert.ok(cut.includes(id), `${id} was not cut (cut: ${cut.join(', ')})`);
+    }
   });
 });
