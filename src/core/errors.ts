@@ -35,6 +35,15 @@ export function throwIfAborted(signal: AbortSignal | undefined): void {
   if (signal?.aborted) throw new SubcloneError('Cancelled', 'cancelled');
 }
 
+/**
+ * Lets the events already waiting run first (a cancel message from the extension host among them), then throws a
+ * Cancelled error when the signal has fired. Call between stages whose work does not otherwise await.
+ */
+export async function abortPoint(signal: AbortSignal | undefined): Promise<void> {
+  await new Promise<void>((resolve) => setImmediate(resolve));
+  throwIfAborted(signal);
+}
+
 /** The message of any thrown value. */
 export function errorMessage(e: unknown): string {
   return e instanceof Error ? e.message : String(e);

@@ -1,6 +1,6 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { SubcloneError, throwIfAborted } from '../errors';
+import { SubcloneError, abortPoint } from '../errors';
 import { computeImportance } from '../importance/computeImportance';
 import type { ImportanceReport } from '../importance/report';
 import { readImportanceReport } from '../importance/reportFile';
@@ -112,6 +112,7 @@ export async function subclone(file: string, o: SubcloneOptions): Promise<Subclo
     if (o.shape || o.outDir) checkOutputDir(path.resolve(o.outDir ?? outDirFor(o.shape!)), o.overwrite ?? false);
     const dataRequest: CalibrationRequest = o.data === null ? { kind: 'weights' } : o.data === 'random' ? { kind: 'random' } : { kind: 'path', path: o.data };
 
+    await abortPoint(o.signal);
     progress(0.05, 'measuring neuron importance');
     const report = o.report ? readReport(o.report, map) : await computeImportance(parent, map, {
       data: dataRequest,
@@ -123,7 +124,7 @@ export async function subclone(file: string, o: SubcloneOptions): Promise<Subclo
       // Reading the data is the first sixth of this stage, the calibration or weight passes the rest.
       onProgress: (p) => progress(p.stage === 'data' ? 0.05 + 0.04 * (p.done / Math.max(1, p.total)) : 0.09 + 0.21 * (p.done / Math.max(1, p.total)), p.message),
     });
-    throwIfAborted(o.signal);
+    await abortPoint(o.signal);
     const scores = { embeddingRanking: report.embedding.ranking, ffn: report.ffn, heads: report.heads, kvGroups: report.kvGroups };
 
     // Candidates are scored on calibration text; the result is verified on the held-out split (text) or the same
@@ -190,7 +191,7 @@ export async function subclone(file: string, o: SubcloneOptions): Promise<Subclo
     if (heldOut) staged = new StagedModels();
     const child = stagedChild(buildChild(parent, map, { blocks, keep }, { scale: o.scale ?? true }), staged, o.signal);
     if (staged) collectGarbage();
-    throwIfAborted(o.signal);
+    await abortPoint(o.signal);
 
     let verification: Provenance['verification'] = null;
     if (heldOut && parentLoss !== undefined) {
@@ -211,6 +212,7 @@ export async function subclone(file: string, o: SubcloneOptions): Promise<Subclo
       };
     }
 
+    await abortPoint(o.signal);
     progress(0.9, 'writing the subclone');
     const childParams = countShapeParameters(map, shape, blocks);
     const provenance: Provenance = {
