@@ -137,8 +137,8 @@ function selection(shape: TargetShape, policy: PanelBlockPolicy): SelectionView 
   const bad = shape.dModel % shape.heads !== 0 ? `d_model ${shape.dModel} is not a multiple of ${shape.heads} heads` : shape.layers > p.layers || shape.dModel > p.dModel || shape.ffn > p.ffn ? 'The shape is larger than the parent.' : null;
   const policies = Object.fromEntries((['loss', 'magnitude', 'first', 'middle'] as PanelBlockPolicy[]).map((q) => [q, blocksFor(q, shape.layers, p.layers, r.blocks.relativeMagnitude)])) as SelectionView['policies'];
   if (host.scored.has(key(shape))) policies.loss = candidates(shape.layers)[0].blocks;
-  if (bad) return { shape, policy, ok: false, message: bad, parameters: null, parentParameters, blocks: null, scoreCount: 0, policies, search: null, kept: null, shares: null };
-  return { shape, policy, ok: true, message: null, parameters: parameters(shape), parentParameters, blocks: policies[policy], scoreCount: 10, policies, search: null, ...keptFor(shape) };
+  if (bad) return { shape, policy, ok: false, message: bad, parameters: null, parentParameters, blocks: null, scoreCount: 0, policies, search: null, kept: null, shares: null, onnxOnly: null };
+  return { shape, policy, ok: true, message: null, parameters: parameters(shape), parentParameters, blocks: policies[policy], scoreCount: 10, policies, search: null, onnxOnly: null, ...keptFor(shape) };
 }
 
 function candidates(l: number): BlockCandidate[] {

@@ -1,11 +1,10 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { convergenceSetup } from '../core/converge/convergenceSetup';
-import { checkpointFile, openCheckpoint } from '../core/checkpoint/openCheckpoint';
-import { readHfConfig } from '../core/checkpoint/hfGraph/hfModel';
-import { hfPlan } from '../core/hf/hfCheckpoint';
+import { openCheckpoint } from '../core/checkpoint/openCheckpoint';
+import { hfShapeProblems } from '../core/hf/hfCheckpoint';
+import { parentConfigOf } from '../core/hf/parentConfig';
 import { INDEX_FILE_NAME, SINGLE_FILE_NAME } from '../core/safetensors/shards';
-import type { TargetShape } from '../protocol/shapes';
 import { summarizeModel } from '../core/onnx/modelSummary';
 import { importanceForFile } from '../core/importance/importanceForFile';
 import { oneLineSummary } from '../core/importance/summary';
@@ -47,16 +46,8 @@ export const handlers: Handlers = {
     return shapePresets(await mapOf(file, signal));
   },
   async hfPlan({ file, shapes }, { signal }) {
-    const map = await mapOf(file, signal);
-    const config = parentConfig(file);
-    const reason = (s: TargetShape) => {
-      const plan = hfPlan(map, { ...s, headDim: map.dims.headDim }, config);
-      return plan.ok ? null : plan.reason;
-    };
-    // The parent's own shape (its widest FFN) fails only for what no shape of this model could change.
-    const d = map.dims;
-    const model = reason({ layers: d.layers, dModel: d.dModel, heads: d.heads, kvHeads: d.kvHeads, ffn: Array.isArray(d.ffn) ? Math.max(...d.ffn) : d.ffn });
-    return { model, shapes: shapes.map((s) => model ?? reason(s)) };
+    const problems = hfShapeProblems(await mapOf(file, signal), parentConfigOf(file));
+    return { model: problems.model, shapes: shapes.map((s) => problems.model ?? problems.shape(s)) };
   },
   async validateShape({ file, shape }, { signal }) {
     const map = await mapOf(file, signal);
@@ -112,12 +103,6 @@ export const handlers: Handlers = {
     return { preference: provider, provider: active, reason: `${why}. ${CUDA_INSTALL_HINT}` };
   },
 };
-
-/** The config.json beside a model (an HF folder's, or the one next to an .onnx), or null when there is none. */
-function parentConfig(file: string): Record<string, unknown> | null {
-  const config = path.join(path.dirname(checkpointFile(file)), 'config.json');
-  return fs.existsSync(config) ? readHfConfig(config) : null;
-}
 
 /** What apply wrote into the child's folder, from its provenance (and the folder, for subclone.json files without it). */
 function writtenOf(outDir: string, output: { onnx: boolean; hf: { modelType: string } | { notWritten: string } | null } | undefined): Result<'apply'>['written'] {

@@ -7,6 +7,8 @@ import { selectionFor, widthScoresOf } from '../core/subclone/shapeSelection';
 import { assertShape } from '../core/subclone/shape';
 import type { CallContext } from './handlers';
 import { mapOf } from './mapCache';
+import { hfShapeProblems } from '../core/hf/hfCheckpoint';
+import { parentConfigOf } from '../core/hf/parentConfig';
 import { knownSearch, mismatchOf, withProbe, rememberSearch, reportOf, requireModelOf } from './reportCache';
 import type { Params, Result } from '../protocol/workerProtocol';
 
@@ -35,7 +37,7 @@ export const importanceHandlers = {
     const report = reportOf(reportFile);
     const modelFile = requireModelOf(reportFile, report);
     const map = await mapOf(modelFile, signal);
-    return selectionFor(map, report, shape, policy, knownSearch(modelFile, reportFile, shape));
+    return selectionFor(map, report, shape, policy, knownSearch(modelFile, reportFile, shape), hfShapeProblems(map, parentConfigOf(modelFile)));
   },
 
   async scoreBlocks({ reportFile, shape }: Params<'scoreBlocks'>, { signal, provider, progress }: CallContext): Promise<Result<'scoreBlocks'>> {

@@ -38,6 +38,7 @@ export function createPicker(data: ImportanceViewData, controller: Controller): 
   const [policyField, policy] = policyDropdown(data, controller);
   const presets = presetDropdown(data, controller);
   const message = h('p', { class: 'picker-message', 'data-testid': 'picker-message', 'aria-live': 'polite' });
+  const onnxOnly = h('p', { class: 'picker-note', 'data-testid': 'picker-onnx-only', hidden: '' });
   const tiles = h('div', { class: 'tiles' });
   const action = h('div', { class: 'subclone-action' });
   const subcloneButton = button('Subclone with This Shape', 'primary', () => controller.subclone(), { 'data-testid': 'subclone-button' });
@@ -46,6 +47,7 @@ export function createPicker(data: ImportanceViewData, controller: Controller): 
     { class: 'picker', id: 'picker', 'aria-label': 'Destination shape' },
     h('div', { class: 'picker-row' }, presets.field, ...fields.values(), policyField),
     h('div', { class: 'picker-status' }, message, tiles, h('div', { class: 'subclone-cell' }, subcloneButton)),
+    onnxOnly,
     action,
   );
   const memo = new Memo();
@@ -57,6 +59,7 @@ export function createPicker(data: ImportanceViewData, controller: Controller): 
       setValue(policy, s.ui.policy ?? '');
       presets.show(s.ui.shape);
       paintMessage(message, s);
+      paintOnnxOnly(onnxOnly, s);
       tiles.replaceChildren(...keptTiles(s));
       paintSubclone(subcloneButton, action, s, controller);
     },
@@ -130,6 +133,13 @@ function paintMessage(el: HTMLElement, s: PanelState): void {
   if (!sel) return void (el.textContent = 'Checking the shape…');
   const params = sel.parameters === null ? '' : `${formatCount(sel.parameters)} parameters (${formatPercent(sel.parameters / sel.parentParameters)} of the parent’s ${formatCount(sel.parentParameters)})`;
   el.textContent = `${describeShape(sel.shape)} — ${params}${s.selecting ? ' · checking…' : ''}`;
+}
+
+/** Why the shape would be written without its Hugging Face checkpoint (the engine's reason), when it would be. */
+function paintOnnxOnly(el: HTMLElement, s: PanelState): void {
+  const reason = s.selection?.ok ? s.selection.onnxOnly : null;
+  el.hidden = !reason;
+  el.textContent = reason ? `Written as ONNX only: ${reason}.` : '';
 }
 
 function keptTiles(s: PanelState): HTMLElement[] {

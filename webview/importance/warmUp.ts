@@ -90,5 +90,6 @@ function tinySelection(data: ImportanceViewData): SelectionView {
     search: { shape, chosen: [0, 2], method: 'exhaustive', metric: 'loss', candidates: [{ blocks: [0, 2], loss: 1 }, { blocks: [0, 1], loss: 2 }], source: { kind: 'search' } },
     kept: { embedding: half(64), ffn: per(() => half(256)), heads: per(() => [0, 1]), kvGroups: per(() => [0]) },
     shares: { embedding: 0.6, ffn: per(() => 0.6), heads: per(() => 0.5) },
+    onnxOnly: null,
   };
 }

@@ -54,6 +54,32 @@ export function hfPlan(map: TransformerMap, sizes: ChildSizes, parentConfig: Rec
   return { ok: true, modelType: type.modelType };
 }
 
+/** Why shapes of one model would be written as ONNX only (hfShapeProblems). */
+export interface HfShapeProblems {
+  /** Why no shape of this model can be written as a Hugging Face checkpoint, or null. */
+  model: string | null;
+  /**
+   * Why this uniform shape (with these kept blocks, when known) is written as ONNX only although the model itself
+   * has a Hugging Face layout; null when both formats fit, or when `model` already says why none does.
+   */
+  shape(shape: Omit<ChildSizes, 'headDim'>, blocks?: readonly number[] | null): string | null;
+}
+
+/** hfPlan for the shapes a picker offers (the model's head width), with the reasons that hold for the whole model said once. */
+export function hfShapeProblems(map: TransformerMap, parentConfig: Record<string, unknown> | null): HfShapeProblems {
+  const reason = (s: Omit<ChildSizes, 'headDim'>) => {
+    const plan = hfPlan(map, { ...s, headDim: map.dims.headDim }, parentConfig);
+    return plan.ok ? null : plan.reason;
+  };
+  // The parent's own shape (its widest FFN) fails only for what no shape of this model could change.
+  const d = map.dims;
+  const model = reason({ layers: d.layers, dModel: d.dModel, heads: d.heads, kvHeads: d.kvHeads, ffn: Array.isArray(d.ffn) ? Math.max(...d.ffn) : d.ffn });
+  return {
+    model,
+    shape: (s, blocks) => (model ? null : reason(s) ?? (blocks && parentConfig ? hfBlocksProblem(parentConfig, blocks) ?? null : null)),
+  };
+}
+
 /**
  * Why the kept blocks cannot be stated by the family's HF config, or undefined: GPT-2 with
  * scale_attn_by_inverse_layer_idx divides each block's scores by its position + 1, so a block that moves (block 3

@@ -90,6 +90,11 @@ export interface SelectionView {
   } | null;
   /** Share (0–1) of importance the kept units hold: embedding (global score), and per parent block for FFN and heads. */
   shares: { embedding: number; ffn: number[]; heads: number[] } | null;
+  /**
+   * Why this shape (with the blocks its policy keeps) would be written as ONNX only although the model has a
+   * Hugging Face layout: the family's config cannot state it (the engine's hfPlan). Null when both formats fit.
+   */
+  onnxOnly: string | null;
 }
 
 /** A shape the budget search found, scored by calibration loss with loss-guided blocks. */

@@ -2,6 +2,7 @@ import type { BlockSearchView, PanelBlockPolicy, SelectionView } from './reportV
 import type { TargetShape } from './targetShape';
 import type { ImportanceReport } from '../importance/report';
 import type { TransformerMap } from '../recognize/transformerMap';
+import type { HfShapeProblems } from '../hf/hfCheckpoint';
 import { ruleBlocks } from './blockPolicy';
 import { candidateCount } from './blockSearch';
 import { shareOf } from './keptShares';
@@ -15,12 +16,13 @@ export function widthScoresOf(report: ImportanceReport): WidthScores {
 /**
  * What a destination shape keeps, as the importance panel highlights it: the engine's own width selection
  * (selectWidths) for every parent block, the blocks each policy keeps at this depth, and the share of importance
- * the kept units hold. `search` is the loss-guided search for exactly this shape when one is known.
+ * the kept units hold. `search` is the loss-guided search for exactly this shape when one is known; `hf` says
+ * which shapes would be written as ONNX only.
  */
-export function selectionFor(map: TransformerMap, report: ImportanceReport, shape: TargetShape, policy: PanelBlockPolicy, search: BlockSearchView | null): SelectionView {
+export function selectionFor(map: TransformerMap, report: ImportanceReport, shape: TargetShape, policy: PanelBlockPolicy, search: BlockSearchView | null, hf?: HfShapeProblems): SelectionView {
   const L = map.dims.layers;
   const check = checkShape(map, shape);
-  const base = { shape, policy, parentParameters: map.parameterCounts.total, scoreCount: 0, search: null };
+  const base = { shape, policy, parentParameters: map.parameterCounts.total, scoreCount: 0, search: null, onnxOnly: null };
   if (!check.ok) {
     const none = { loss: null, magnitude: null, first: null, middle: null };
     return { ...base, ok: false, message: check.problems.join('; '), parameters: null, blocks: null, policies: none, kept: null, shares: null };
@@ -52,6 +54,7 @@ export function selectionFor(map: TransformerMap, report: ImportanceReport, shap
     scoreCount: candidateCount(L, shape.layers),
     policies,
     search: matching,
+    onnxOnly: hf?.shape(shape, blocks) ?? null,
     kept,
     shares: {
       embedding: shareOf(report.embedding.scores, kept.embedding),

@@ -1,4 +1,3 @@
-import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { SubcloneError, abortPoint } from '../errors';
 import { computeImportance } from '../importance/computeImportance';
@@ -27,6 +26,7 @@ import type { Provenance } from './provenance';
 import { assertShape, countShapeParameters, ffnPerBlock, shapeLabel, type SubcloneShape } from './shape';
 import { buildChild } from './surgery';
 import { StagedModels } from './stagedModels';
+import { parentConfigOf } from '../hf/parentConfig';
 import { collectGarbage } from '../runtime/collectGarbage';
 import { selectWidths } from './widthSelection';
 
@@ -101,7 +101,7 @@ export async function subclone(file: string, o: SubcloneOptions): Promise<Subclo
     progress(0.02, 'recognising the model');
     const map = o.map ?? (await analyzeModel(parent, { signal: o.signal })).map;
     const format = o.format ?? DEFAULT_OUTPUT_FORMAT;
-    const parentConfig = readParentConfig(file);
+    const parentConfig = parentConfigOf(file);
     const hfFor = (s: SubcloneShape): HfPlan | null => (format === 'onnx' ? null : hfPlan(map, childSizes(map, s), parentConfig));
     if (o.shape) checkHf(hfFor(o.shape), format, o.onNotice);
     if (o.shape) assertShape(map, o.shape);
@@ -270,19 +270,6 @@ export async function subclone(file: string, o: SubcloneOptions): Promise<Subclo
 /** The built child with its model staged on disk (the in-memory one let go), or as built. */
 function stagedChild(built: ReturnType<typeof buildChild>, staged: StagedModels | null, signal?: AbortSignal): ReturnType<typeof buildChild> {
   return staged ? { ...built, model: staged.stage(built.model, 'model.onnx', signal) } : built;
-}
-
-/** The parent's config.json (beside it), or null when there is none. */
-function readParentConfig(file: string): Record<string, unknown> | null {
-  const configFile = path.join(path.dirname(path.resolve(file)), 'config.json');
-  if (!fs.existsSync(configFile)) return null;
-  try {
-    const parsed: unknown = JSON.parse(fs.readFileSync(configFile, 'utf8'));
-    if (parsed && typeof parsed === 'object' && !Array.isArray(parsed)) return parsed as Record<string, unknown>;
-  } catch {
-    // Reported below as not a JSON object.
-  }
-  throw new SubcloneError('BadModel', `${configFile} is not a JSON object`);
 }
 
 function childSizes(map: TransformerMap, s: SubcloneShape): ChildSizes {

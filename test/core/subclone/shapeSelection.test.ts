@@ -10,7 +10,10 @@ import { selectionFor } from '../../../src/core/subclone/shapeSelection';
 import { subclone } from '../../../src/core/subclone/subclone';
 import type { BlockSearchView } from '../../../src/protocol/importanceProtocol';
 import { exampleWithReport, type ExampleReport } from '../../helpers/exampleReport';
-import { fixturePath, tempDir } from '../../helpers/paths';
+import { fixturePath, repoRoot, tempDir } from '../../helpers/paths';
+import { openCheckpoint } from '../../../src/core/checkpoint/openCheckpoint';
+import { hfShapeProblems } from '../../../src/core/hf/hfCheckpoint';
+import { parentConfigOf } from '../../../src/core/hf/parentConfig';
 
 const sum = (xs: readonly number[]) => xs.reduce((s, v) => s + v, 0);
 
@@ -72,6 +75,53 @@ describe('what a shape keeps, as the importance panel highlights it', function (
     const search: BlockSearchView = { shape, chosen: [0, 3, 5], method: 'exhaustive', metric: 'm', candidates: [{ blocks: [0, 3, 5], loss: 1 }], source: { kind: 'search' } };
     assert.deepEqual(selectionFor(ex.map, ex.report, shape, 'loss', search).blocks, [0, 3, 5]);
     assert.equal(selectionFor(ex.map, ex.report, { ...shape, ffn: 320 }, 'loss', search).blocks, null, 'a search for another shape does not count');
+  });
+
+  it('says which shapes apply writes as ONNX only, with apply\'s own reason: GPT-2 with scale_attn_by_inverse_layer_idx whose kept blocks move', async () => {
+    const { dir: out, cleanup: done } = tempDir();
+    try {
+      const file = path.join(repoRoot, 'test', 'fixtures', 'hf', 'gpt2-fp16-untied');
+      const model = openCheckpoint(file);
+      const map = await recognize(model);
+      const report = await computeImportance(model, map, { data: { kind: 'weights' }, provider: 'cpu' });
+      model.close();
+      const reportFile = path.join(out, 'r.importance.json');
+      saveImportanceReport(report, reportFile, true);
+      const hf = hfShapeProblems(map, parentConfigOf(file));
+      assert.equal(hf.model, null, 'the checkpoint has an HF layout');
+      const shape = { layers: 2, dModel: map.dims.dModel, heads: map.dims.heads, kvHeads: map.dims.kvHeads, ffn: 32 };
+      for (const policy of ['first', 'middle'] as const) {
+        const selection = selectionFor(map, report, shape, policy, null, hf);
+        const notices: string[] = [];
+        const written = await subclone(file, { shape, data: null, report: reportFile, blocks: { kind: policy }, outDir: path.join(out, policy), onNotice: (m) => notices.push(m) });
+        const hfOut = written.provenance.output?.hf;
+        if (policy === 'first') {
+          assert.equal(selection.onnxOnly, null);
+          assert.deepEqual(hfOut, { modelType: 'gpt2' });
+        } else {
+          assert.match(selection.onnxOnly ?? '', /scale_attn_by_inverse_layer_idx .* kept blocks \[0, 2\] move/);
+          assert.deepEqual(hfOut, { notWritten: selection.onnxOnly });
+          assert.ok(notices.some((n) => n.includes(selection.onnxOnly!)), notices.join('\n'));
+        }
+      }
+      assert.equal(selectionFor(map, report, shape, 'middle', null).onnxOnly, null, 'not said without the parent\'s config');
+    } finally {
+      done();
+    }
+  });
+
+  it('a model without config.json beside it: why no shape gets an HF checkpoint is said once, not shape by shape', () => {
+    const { dir: out, cleanup: done } = tempDir();
+    try {
+      const onnx = path.join(out, 'model.onnx');
+      fs.copyFileSync(ex.model, onnx);
+      const bare = hfShapeProblems(ex.map, parentConfigOf(onnx));
+      assert.match(bare.model ?? '', /no config\.json/);
+      assert.equal(bare.shape({ layers: 3, dModel: 96, heads: 3, kvHeads: 3, ffn: 384 }, [0, 3, 5]), null);
+      assert.equal(hfShapeProblems(ex.map, parentConfigOf(ex.model)).model, null, 'beside its config.json it has one');
+    } finally {
+      done();
+    }
   });
 
   it('an impossible shape gets the engine\'s own message and no highlights', () => {
