@@ -50,6 +50,36 @@ export function runTask<T = unknown>(task: string, args: string[] = []): Promise
   });
 }
 
+/** What a CLI command printed, and how it ended. */
+export interface CliRun {
+  code: number;
+  stdout: string;
+}
+
+/**
+ * Runs the built CLI (dist/cli.js: `npm run bench` builds it first) as a user runs it — plain Node, no TypeScript
+ * loader, which alone costs ~50 MiB — timed from start to exit, its peak RSS sampled every 20 ms over its process
+ * tree (the recognition probe included). Stdout is the value; stderr (progress) is passed through. Throws when the
+ * command fails.
+ */
+export function runCli(args: string[]): Promise<Measured<CliRun>> {
+  const cli = path.join(__dirname, '..', 'dist', 'cli.js');
+  return new Promise((resolve, reject) => {
+    const start = performance.now();
+    const child = spawn(process.execPath, [cli, ...args], { stdio: ['ignore', 'pipe', 'inherit'] });
+    let stdout = '';
+    let treePeak = 0;
+    const sampler = setInterval(() => (treePeak = Math.max(treePeak, treeRssKiB(child.pid!))), 20);
+    child.stdout.on('data', (d) => (stdout += d));
+    child.on('close', (code) => {
+      clearInterval(sampler);
+      const seconds = (performance.now() - start) / 1000;
+      if (code !== 0) return reject(new Error(`subclone ${args[0]} exited with ${code}`));
+      resolve({ seconds, peakRssMiB: treePeak / 1024, value: { code, stdout } });
+    });
+  });
+}
+
 /** Resident memory of a process and all its descendants now, in KiB (Linux /proc; 0 once it has ended). */
 function treeRssKiB(pid: number): number {
   let total = 0;

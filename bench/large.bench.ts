@@ -2,14 +2,9 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { OnnxModel } from '../src/core/onnx/onnxModel';
 import { dataTypeName, isFloatType } from '../src/core/onnx/dataType';
-import { runTask, type BenchRow } from './harness';
+import { runCli, type BenchRow } from './harness';
 import { largeModel } from './largeModel';
 import type { BenchContext } from './run';
-
-interface CliValue {
-  code: number;
-  stdout: string;
-}
 
 const MiB = 2 ** 20;
 
@@ -24,11 +19,7 @@ export async function rows(ctx: BenchContext): Promise<BenchRow[]> {
   const kjv = path.join(__dirname, '..', 'examples', 'kjv-gpt2', 'kjv.txt');
   const out = path.join(ctx.dataDir, 'large-out');
   const report = path.join(ctx.dataDir, 'large.importance.json');
-  const cli = async (...args: string[]) => {
-    const r = await runTask<CliValue>('cli', args);
-    if (r.value.code !== 0) throw new Error(`subclone ${args[0]} exited with ${r.value.code}`);
-    return r;
-  };
+  const cli = (...args: string[]) => runCli(args);
   const inspect = await cli('inspect', model);
   const importance = await cli('importance', model, '--data', kjv, '--samples', '8', '--seq', '256', '--out', report, '--overwrite', '--provider', 'cpu');
   fs.rmSync(out, { recursive: true, force: true });

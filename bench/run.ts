@@ -2,6 +2,7 @@
  * `npm run bench`: runs every benchmark group and prints one table. Each group lives in bench/<group>.bench.ts
  * and exports `rows(ctx)`. Usage: npm run bench [-- group ...]
  */
+import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { formatTable, type BenchRow } from './harness';
@@ -20,6 +21,8 @@ async function main(): Promise<void> {
   const files = fs.readdirSync(__dirname).filter((f) => f.endsWith('.bench.ts')).sort();
   const ctx: BenchContext = { dataDir: path.join(__dirname, '.data') };
   fs.mkdirSync(ctx.dataDir, { recursive: true });
+  // Groups that run the CLI as users do (runCli) run the current sources' build.
+  execFileSync(process.execPath, ['esbuild.config.mjs'], { cwd: path.join(__dirname, '..'), stdio: 'inherit' });
   const rows: BenchRow[] = [];
   for (const f of files) {
     const group = f.replace(/\.bench\.ts$/, '');

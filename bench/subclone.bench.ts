@@ -1,13 +1,13 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { runTask, type BenchRow } from './harness';
+import { runCli, runTask, type BenchRow } from './harness';
 import { benchModel } from './benchModel';
 import type { BenchContext } from './run';
 
-interface ApplyValue {
+/** What `apply --json` prints that the rows use. */
+interface ApplyJson {
   parameters: number;
-  childBytes: number;
-  verified: boolean;
+  verification: object | null;
 }
 
 const MiB = 2 ** 20;
@@ -26,15 +26,21 @@ export async function rows(ctx: BenchContext): Promise<BenchRow[]> {
   const shape = ['12', '256', '4', '1024'];
   await runTask('copyFile', [model, path.join(ctx.dataDir, 'warm.bin')]);
   const copy = await runTask('copyFile', [model, path.join(ctx.dataDir, 'copy.bin')]);
-  const apply = async (data: string) => {
-    const run = await runTask<ApplyValue>('subclone', [model, out, ...shape, data]);
+  // apply and importance are the CLI commands as users run them (runCli), the process tree measured.
+  const apply = async (data: string[]) => {
+    const run = await runCli(['apply', model, '--layers', shape[0], '--dim', shape[1], '--heads', shape[2], '--ffn', shape[3], ...data, '--blocks', 'first', '--out', out, '--force', '--provider', 'cpu', '--json']);
+    const p = JSON.parse(run.value.stdout) as ApplyJson;
+    const value = { parameters: p.parameters, childBytes: fs.statSync(path.join(out, 'model.onnx')).size, verified: p.verification !== null };
     fs.rmSync(out, { recursive: true, force: true });
-    return run;
+    return { ...run, value };
   };
-  const dataFree = await apply('none');
-  const random = await apply('random');
-  const text = await apply(kjv);
-  const importance = await runTask<number>('importanceFile', [model, kjv, '16', '256']);
+  const dataFree = await apply([]);
+  const random = await apply(['--random']);
+  const text = await apply(['--data', kjv]);
+  const reportFile = path.join(ctx.dataDir, 'subclone-bench.importance.json');
+  const importance = await runCli(['importance', model, '--data', kjv, '--samples', '16', '--seq', '256', '--out', reportFile, '--overwrite', '--provider', 'cpu']);
+  const tokens = (JSON.parse(fs.readFileSync(reportFile, 'utf8')) as { calibration: { tokens: number } }).calibration.tokens;
+  fs.rmSync(reportFile, { force: true });
   const surgery = await runTask<number>('subcloneSurgery', [model, path.join(ctx.dataDir, 'surgery.onnx'), ...shape]);
   fs.rmSync(path.join(ctx.dataDir, 'surgery.onnx'), { force: true });
   for (const f of ['warm.bin', 'copy.bin']) fs.rmSync(path.join(ctx.dataDir, f), { force: true });
@@ -68,7 +74,7 @@ export async function rows(ctx: BenchContext): Promise<BenchRow[]> {
       seconds: importance.seconds,
       peakRssMiB: importance.peakRssMiB,
       target: ofParent(importance.peakRssMiB),
-      note: `${importance.value} tokens; read + recognize + text + calibration + report`,
+      note: `${tokens} tokens; read + recognize + text + calibration + report`,
     },
     {
       group: 'subclone',
