@@ -28,26 +28,18 @@ export interface Measured<T> {
  * task's own (its resource usage) and the sum over the task and the processes it starts (the recognition probe),
  * sampled every 20 ms.
  */
-export function runTask<T = unknown>(task: string, args: string[] = []): Promise<Measured<T>> {
+export async function runTask<T = unknown>(task: string, args: string[] = []): Promise<Measured<T>> {
   const script = path.join(__dirname, 'tasks', `${task}.ts`);
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', script, ...args], { stdio: ['ignore', 'pipe', 'inherit'] });
-    let out = '';
-    let treePeak = 0;
-    const sampler = setInterval(() => (treePeak = Math.max(treePeak, treeRssKiB(child.pid!))), 20);
-    child.stdout.on('data', (d) => (out += d));
-    child.on('close', (code) => {
-      clearInterval(sampler);
-      if (code !== 0) return reject(new Error(`bench task ${task} exited with ${code}`));
-      const last = out.trim().split('\n').pop() ?? '';
-      try {
-        const parsed = JSON.parse(last) as { seconds: number; value: T; peakRssMiB: number };
-        resolve({ ...parsed, peakRssMiB: Math.max(parsed.peakRssMiB, treePeak / 1024) });
-      } catch {
-        reject(new Error(`bench task ${task} printed no result: ${out}`));
-      }
-    });
-  });
+  const run = await runMeasured(['--import', 'tsx', script, ...args]);
+  if (run.code !== 0) throw new Error(`bench task ${task} exited with ${run.code}`);
+  const last = run.stdout.trim().split('\n').pop() ?? '';
+  let parsed: { seconds: number; value: T; peakRssMiB: number };
+  try {
+    parsed = JSON.parse(last) as typeof parsed;
+  } catch {
+    throw new Error(`bench task ${task} printed no result: ${run.stdout}`);
+  }
+  return { ...parsed, peakRssMiB: Math.max(parsed.peakRssMiB, run.treePeakMiB) };
 }
 
 /** What a CLI command printed, and how it ended. */
@@ -62,20 +54,24 @@ export interface CliRun {
  * tree (the recognition probe included). Stdout is the value; stderr (progress) is passed through. Throws when the
  * command fails.
  */
-export function runCli(args: string[]): Promise<Measured<CliRun>> {
-  const cli = path.join(__dirname, '..', 'dist', 'cli.js');
-  return new Promise((resolve, reject) => {
+export async function runCli(args: string[]): Promise<Measured<CliRun>> {
+  const run = await runMeasured([path.join(__dirname, '..', 'dist', 'cli.js'), ...args]);
+  if (run.code !== 0) throw new Error(`subclone ${args[0]} exited with ${run.code}`);
+  return { seconds: run.seconds, peakRssMiB: run.treePeakMiB, value: { code: run.code, stdout: run.stdout } };
+}
+
+/** Runs Node with `args`, its stdout collected, stderr passed through, its process tree's RSS sampled every 20 ms. */
+function runMeasured(args: string[]): Promise<{ code: number; stdout: string; seconds: number; treePeakMiB: number }> {
+  return new Promise((resolve) => {
     const start = performance.now();
-    const child = spawn(process.execPath, [cli, ...args], { stdio: ['ignore', 'pipe', 'inherit'] });
+    const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'inherit'] });
     let stdout = '';
     let treePeak = 0;
     const sampler = setInterval(() => (treePeak = Math.max(treePeak, treeRssKiB(child.pid!))), 20);
     child.stdout.on('data', (d) => (stdout += d));
     child.on('close', (code) => {
       clearInterval(sampler);
-      const seconds = (performance.now() - start) / 1000;
-      if (code !== 0) return reject(new Error(`subclone ${args[0]} exited with ${code}`));
-      resolve({ seconds, peakRssMiB: treePeak / 1024, value: { code, stdout } });
+      resolve({ code: code ?? 1, stdout, seconds: (performance.now() - start) / 1000, treePeakMiB: treePeak / 1024 });
     });
   });
 }
