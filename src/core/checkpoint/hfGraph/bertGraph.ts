@@ -2,8 +2,9 @@ import { DataType } from '../../onnx/dataType';
 import type { ConfigReader } from './configReader';
 import { activationField, headSplit } from './configFields';
 import type { FamilyContext, FamilySpec } from './family';
+import { firstTokenPooler } from './outputs';
 import type { GraphBuilder } from './graphBuilder';
-import { activation, layerNorm, linear, mergeHeads, paddingMaskAdditive, scaledDotProduct, splitHeads, token } from './layers';
+import { activation, layerNorm, linear, mergeHeads, paddingMaskAdditive, scaledDotProduct, splitHeads } from './layers';
 
 const CLASSES: Record<string, readonly string[]> = {
   bert: ['BertModel', 'BertForMaskedLM'],
@@ -59,11 +60,7 @@ export const BERT: FamilySpec = {
       return;
     }
     b.output('last_hidden_state', h, DataType.FLOAT, ['batch', 'sequence', s.dModel]);
-    // BertModel's pooler, when the checkpoint has one (RobertaModel is often saved without).
-    if (w.has(`${p}.pooler.dense.weight`)) {
-      const pooled = b.within(`${p}/pooler`, () => b.op('Tanh', [linear(b, token(b, h, 0), w.float(`${p}.pooler.dense.weight`, [s.dModel, s.dModel]), w.float(`${p}.pooler.dense.bias`, [s.dModel]), { in: s.dModel, out: s.dModel })]));
-      b.output('pooler_output', pooled, DataType.FLOAT, ['batch', s.dModel]);
-    }
+    firstTokenPooler(ctx, h, p, s.dModel);
   },
 };
 

@@ -2,7 +2,8 @@ import { DataType } from '../../onnx/dataType';
 import type { ConfigReader } from './configReader';
 import { activationField, headSplit } from './configFields';
 import type { FamilySpec } from './family';
-import { activation, causalVisible, conv1d, layerNorm, linear, mergeHeads, paddingMaskAdditive, scaledDotProduct, sequenceShape, splitHeads } from './layers';
+import { decoderOutputs } from './outputs';
+import { activation, causalVisible, conv1d, layerNorm, mergeHeads, paddingMaskAdditive, scaledDotProduct, sequenceShape, splitHeads } from './layers';
 
 /** GPT2Config's fields this build reads, with the class's defaults. */
 function gpt2Sizes(c: ConfigReader) {
@@ -69,12 +70,6 @@ export const GPT2: FamilySpec = {
       });
     }
     h = b.within('transformer/ln_f', () => layerNorm(b, h, w.float('transformer.ln_f.weight', [D]), w.float('transformer.ln_f.bias', [D]), s.eps));
-    if (ctx.architecture === 'GPT2Model') {
-      b.output('last_hidden_state', h, DataType.FLOAT, ['batch', 'sequence', D]);
-      return;
-    }
-    const head = s.tied ? wte : w.float('lm_head.weight', [vocab, D]);
-    const logits = b.within('lm_head', () => linear(b, h, head, null, { in: D, out: vocab }));
-    b.output('logits', logits, DataType.FLOAT, ['batch', 'sequence', vocab]);
+    decoderOutputs(ctx, h, { base: ctx.architecture === 'GPT2Model', tied: s.tied, table: wte, head: 'lm_head', vocab, dModel: D });
   },
 };

@@ -3,6 +3,7 @@ import { DataType } from '../../onnx/dataType';
 import type { ConfigReader } from './configReader';
 import { activationField } from './configFields';
 import type { FamilySpec } from './family';
+import { decoderOutputs } from './outputs';
 import {
   activation,
   applyRotary,
@@ -103,12 +104,6 @@ export const LLAMA: FamilySpec = {
       });
     }
     h = b.within('model/norm', () => rmsNorm(b, h, w.float('model.norm.weight', [D]), s.eps));
-    if (!ctx.architecture.endsWith('ForCausalLM')) {
-      b.output('last_hidden_state', h, DataType.FLOAT, ['batch', 'sequence', D]);
-      return;
-    }
-    const head = s.tied ? table : w.float('lm_head.weight', [vocab, D]);
-    const logits = b.within('lm_head', () => linear(b, h, head, null, { in: D, out: vocab }));
-    b.output('logits', logits, DataType.FLOAT, ['batch', 'sequence', vocab]);
+    decoderOutputs(ctx, h, { base: !ctx.architecture.endsWith('ForCausalLM'), tied: s.tied, table, head: 'lm_head', vocab, dModel: D });
   },
 };

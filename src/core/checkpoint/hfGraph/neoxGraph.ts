@@ -2,6 +2,7 @@ import { DataType } from '../../onnx/dataType';
 import type { ConfigReader } from './configReader';
 import { activationField, headSplit } from './configFields';
 import type { FamilySpec } from './family';
+import { decoderOutputs } from './outputs';
 import {
   activation,
   applyRotary,
@@ -94,12 +95,6 @@ export const GPT_NEOX: FamilySpec = {
       });
     }
     h = b.within('gpt_neox/final_layer_norm', () => layerNorm(b, h, w.float('gpt_neox.final_layer_norm.weight', [D]), w.float('gpt_neox.final_layer_norm.bias', [D]), s.eps));
-    if (ctx.architecture === 'GPTNeoXModel') {
-      b.output('last_hidden_state', h, DataType.FLOAT, ['batch', 'sequence', D]);
-      return;
-    }
-    const head = s.tied ? table : w.float('embed_out.weight', [vocab, D]);
-    const logits = b.within('embed_out', () => linear(b, h, head, null, { in: D, out: vocab }));
-    b.output('logits', logits, DataType.FLOAT, ['batch', 'sequence', vocab]);
+    decoderOutputs(ctx, h, { base: ctx.architecture === 'GPTNeoXModel', tied: s.tied, table, head: 'embed_out', vocab, dModel: D });
   },
 };

@@ -3,6 +3,7 @@ import { DataType } from '../../onnx/dataType';
 import type { ConfigReader } from './configReader';
 import { activationField, headSplit } from './configFields';
 import type { FamilyContext, FamilySpec } from './family';
+import { firstTokenPooler } from './outputs';
 import { activation, layerNorm, linear, mergeHeads, scaledDotProduct, splitHeads, token } from './layers';
 
 const CLASSES: Record<string, readonly string[]> = {
@@ -64,10 +65,7 @@ export const VIT: FamilySpec = {
       b.output('logits', logits, DataType.FLOAT, ['batch', labels]);
     } else {
       b.output('last_hidden_state', h, DataType.FLOAT, ['batch', s.patches + (p === 'deit' ? 2 : 1), D]);
-      if (w.has(`${p}.pooler.dense.weight`)) {
-        const pooled = b.within(`${p}/pooler`, () => b.op('Tanh', [linear(b, token(b, h, 0), w.float(`${p}.pooler.dense.weight`, [D, D]), w.float(`${p}.pooler.dense.bias`, [D]), { in: D, out: D })]));
-        b.output('pooler_output', pooled, DataType.FLOAT, ['batch', D]);
-      }
+      firstTokenPooler(ctx, h, p, D);
     }
   },
 };
