@@ -1,6 +1,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
+import { isDirectory } from '../core/fs/isDirectory';
 import { INDEX_FILE_NAME, SINGLE_FILE_NAME } from '../core/safetensors/shards';
 import { Disposable } from './dispose';
 import type { Log } from './log';
@@ -147,12 +148,4 @@ export class HfFolders extends Disposable {
 function isCheckpointFile(p: string): boolean {
   const name = path.basename(p);
   return name === 'config.json' || name.startsWith(SINGLE_FILE_NAME);
-}
-
-function isDirectory(p: string): boolean {
-  try {
-    return fs.statSync(p).isDirectory();
-  } catch {
-    return false;
-  }
 }

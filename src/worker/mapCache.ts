@@ -3,6 +3,7 @@ import * as path from 'node:path';
 import { checkpointFile, openCheckpoint } from '../core/checkpoint/openCheckpoint';
 import { recognize } from '../core/recognize/recognize';
 import type { TransformerMap } from '../core/recognize/transformerMap';
+import { isSafetensorsWeights } from '../core/safetensors/shards';
 
 const cache = new Map<string, { stamp: string; map: Promise<TransformerMap> }>();
 
@@ -10,7 +11,7 @@ const cache = new Map<string, { stamp: string; map: Promise<TransformerMap> }>()
 export function mapOf(file: string, signal?: AbortSignal): Promise<TransformerMap> {
   const abs = checkpointFile(file);
   // A Hugging Face checkpoint is also its config.json.
-  const hf = /\.safetensors(\.index\.json)?$/i.test(abs);
+  const hf = isSafetensorsWeights(abs);
   const stamp = [abs, ...(hf ? [path.join(path.dirname(abs), 'config.json')] : [])].map((f) => {
     const st = fs.statSync(f);
     return `${st.size}:${st.mtimeMs}`;

@@ -2,6 +2,8 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { SubcloneError } from '../errors';
 import { OnnxModel, type LoadOptions } from '../onnx/onnxModel';
+import { isDirectory } from '../fs/isDirectory';
+import { isSafetensorsWeights } from '../safetensors/shards';
 import { buildHfModel, hfCheckpointFiles } from './hfGraph/hfModel';
 
 /**
@@ -14,13 +16,13 @@ export function openCheckpoint(file: string, options: LoadOptions = {}): OnnxMod
   const hf = hfCheckpointFiles(file);
   if (hf) return buildHfModel(hf);
   const abs = path.resolve(file);
-  if (isFolder(abs)) throw new SubcloneError('BadModel', folderMessage(abs));
+  if (isDirectory(abs)) throw new SubcloneError('BadModel', folderMessage(abs));
   return OnnxModel.load(abs, options);
 }
 
 /** Whether a model was built from a Hugging Face checkpoint (its file is the safetensors weights or their index). */
 export function isHfCheckpoint(model: OnnxModel): boolean {
-  return model.file !== undefined && /\.safetensors(\.index\.json)?$/i.test(model.file);
+  return model.file !== undefined && isSafetensorsWeights(model.file);
 }
 
 /**
@@ -29,14 +31,6 @@ export function isHfCheckpoint(model: OnnxModel): boolean {
  */
 export function checkpointFile(file: string): string {
   return hfCheckpointFiles(file)?.weights ?? path.resolve(file);
-}
-
-function isFolder(p: string): boolean {
-  try {
-    return fs.statSync(p).isDirectory();
-  } catch {
-    return false;
-  }
 }
 
 function folderMessage(folder: string): string {

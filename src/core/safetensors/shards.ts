@@ -9,6 +9,10 @@ import { layoutSafetensors, tensorBytes, writeLayout, type SafetensorsTensor } f
 
 export const SINGLE_FILE_NAME = 'model.safetensors';
 export const INDEX_FILE_NAME = 'model.safetensors.index.json';
+/** Whether a path names safetensors weights: a .safetensors file or a shard index (.safetensors.index.json). */
+export function isSafetensorsWeights(p: string): boolean {
+  return /\.safetensors(\.index\.json)?$/i.test(p);
+}
 /** huggingface_hub's default max_shard_size, "5GB". */
 export const DEFAULT_MAX_SHARD_BYTES = 5_000_000_000;
 

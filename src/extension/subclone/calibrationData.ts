@@ -1,6 +1,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
+import { isDirectory } from '../../core/fs/isDirectory';
 
 /** What the user chose: a file or folder of calibration data, or null for data-free (weights only). */
 export interface DataChoice {
@@ -53,7 +54,7 @@ export function rememberKey(model: vscode.Uri): string {
 }
 
 function pathItem(file: string, description: string): DataItem {
-  const isDir = safeIsDirectory(file);
+  const isDir = isDirectory(file);
   return {
     label: `$(${isDir ? 'folder' : 'file'}) ${path.basename(file)}`,
     description,
@@ -84,12 +85,4 @@ async function browse(kind: 'file' | 'folder', model: vscode.Uri, purpose: strin
     canSelectMany: false,
   });
   return picked?.[0] ? { data: picked[0].fsPath } : undefined;
-}
-
-function safeIsDirectory(p: string): boolean {
-  try {
-    return fs.statSync(p).isDirectory();
-  } catch {
-    return false;
-  }
 }

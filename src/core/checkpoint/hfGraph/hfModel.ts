@@ -3,7 +3,8 @@ import * as path from 'node:path';
 import { SubcloneError, errorMessage, isSubcloneError } from '../../errors';
 import { OnnxModel } from '../../onnx/onnxModel';
 import { quote } from '../../quote';
-import { INDEX_FILE_NAME, SINGLE_FILE_NAME, openCheckpointWeights } from '../../safetensors/shards';
+import { INDEX_FILE_NAME, SINGLE_FILE_NAME, isSafetensorsWeights, openCheckpointWeights } from '../../safetensors/shards';
+import { isDirectory } from '../../fs/isDirectory';
 import { CheckpointTensors } from './checkpointTensors';
 import { ConfigReader } from './configReader';
 import type { FamilySpec } from './family';
@@ -29,21 +30,13 @@ export function hfCheckpointFiles(p: string): HfCheckpointFiles | undefined {
   if (isDirectory(abs)) {
     folder = abs;
     weights = [SINGLE_FILE_NAME, INDEX_FILE_NAME].map((f) => path.join(abs, f)).find((f) => fs.existsSync(f));
-  } else if (/\.safetensors(\.index\.json)?$/i.test(abs)) {
+  } else if (isSafetensorsWeights(abs)) {
     folder = path.dirname(abs);
     weights = abs;
   } else {
     return undefined;
   }
   return weights ? { folder, config: path.join(folder, 'config.json'), weights } : undefined;
-}
-
-function isDirectory(p: string): boolean {
-  try {
-    return fs.statSync(p).isDirectory();
-  } catch {
-    return false;
-  }
 }
 
 /** Reads config.json; MissingData when absent, BadModel when it is not a JSON object. */
