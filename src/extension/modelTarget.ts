@@ -2,7 +2,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { hfCheckpointFiles } from '../core/checkpoint/hfGraph/hfModel';
-import { INDEX_FILE_NAME } from '../core/safetensors/shards';
+import { INDEX_FILE_NAME, shardFilesOf } from '../core/safetensors/shards';
 import { OVERVIEW_VIEW_TYPE } from './overview/viewType';
 
 /**
@@ -62,12 +62,10 @@ export function modelFileOf(p: string): string {
   return abs;
 }
 
-/** The shard files a model.safetensors.index.json lists ([] when there is none or it cannot be read). */
+/** The shard files a model.safetensors.index.json lists ([] when there is none or it is not a valid index). */
 export function shardsOf(index: string): string[] {
   try {
-    const parsed = JSON.parse(fs.readFileSync(index, 'utf8')) as { weight_map?: Record<string, unknown> };
-    const files = Object.values(parsed.weight_map ?? {}).filter((f): f is string => typeof f === 'string');
-    return [...new Set(files)].sort();
+    return shardFilesOf(index);
   } catch {
     return [];
   }

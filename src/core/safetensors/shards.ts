@@ -74,9 +74,18 @@ function singleFile(file: string): CheckpointWeights {
   return checkpointView(undefined, undefined, [shard], new Map(shard.tensors.map((entry) => [entry.name, { shard, entry }])));
 }
 
+/** The shard files a model.safetensors.index.json lists, each once, in code-point order; errors as openCheckpointWeights. */
+export function shardFilesOf(indexFile: string): string[] {
+  return shardNamesOf(readIndex(indexFile).weightMap);
+}
+
+function shardNamesOf(weightMap: ReadonlyMap<string, string>): string[] {
+  return [...new Set(weightMap.values())].sort(compareByCodePoint);
+}
+
 function indexed(indexFile: string): CheckpointWeights {
   const { metadata, weightMap } = readIndex(indexFile);
-  const shardNames = [...new Set(weightMap.values())].sort(compareByCodePoint);
+  const shardNames = shardNamesOf(weightMap);
   const shards: SafetensorsFile[] = [];
   try {
     for (const name of shardNames) {
